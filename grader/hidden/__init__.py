@@ -1,0 +1,1 @@
+"""Hidden-test check functions, one module per notebook (never shipped to students)."""
