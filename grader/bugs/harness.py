@@ -1,0 +1,155 @@
+"""Apply catalogued bugs to a solution notebook and see which grade cells catch them.
+
+This runs the grade cells (visible and hidden tests) directly in a Python namespace built
+from the notebook's setup cells and solution cells, without a Jupyter kernel and without the
+demonstration cells, so the whole catalog runs in minutes. ``tests/test_bug_catalog.py``
+uses it to require a 100% kill rate; a few end-to-end autogrades through nbgrader confirm
+that both paths give the same verdict.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import nbformat
+
+from grader.bugs import Bug
+
+REPO = Path(__file__).resolve().parents[2]
+SOLUTIONS = REPO / "solutions"
+
+
+@dataclass
+class CellOutcome:
+    """Whether one grade cell passed, and the first line of its error when it did not."""
+
+    grade_id: str
+    passed: bool
+    error: str = ""
+
+
+def nbgrader_meta(cell) -> dict:
+    """The cell's nbgrader metadata (empty for ordinary cells)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def load_solution(assignment: str):
+    """Read ``solutions/<assignment>/<assignment>.ipynb``."""
+    return nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def catalog_module(assignment: str):
+    """``grader/bugs/nbNN.py`` for an assignment id like ``01_linear_regression``.
+
+    The module defines ``BUGS`` (a list of :class:`Bug`) and may define
+    ``HARNESS_SKIP`` (grade_id -> reason) for grade cells that need the demonstration cells
+    (a trained model, say); those are checked end to end through nbgrader instead.
+    """
+    return importlib.import_module(f"grader.bugs.nb{assignment[:2]}")
+
+
+def strip_markers(source: str) -> str:
+    """Drop IPython magics, which plain ``exec`` cannot run."""
+    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def graded_cells(nb) -> list:
+    """The cells the harness executes, in notebook order.
+
+    Setup code cells before the first solution cell (imports, constants, data loading), every
+    solution cell and every grade cell; demonstration cells are skipped.
+    """
+    cells, seen_solution = [], False
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") or meta.get("grade"):
+            seen_solution = seen_solution or bool(meta.get("solution"))
+            cells.append(cell)
+        elif not seen_solution:
+            cells.append(cell)
+    return cells
+
+
+def run_grade_cells(nb, replace: dict[str, str] | None = None,
+                    skip: frozenset = frozenset()) -> dict[str, CellOutcome]:
+    """Execute setup, solution and grade cells in one namespace; report each grade cell.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        A solution notebook.
+    replace : dict, optional
+        grade_id of a solution cell -> the source to use instead (a mutated solution).
+    skip : set of str
+        grade_ids of grade cells not to run here.
+
+    Returns
+    -------
+    dict
+        grade_id of every grade cell -> its :class:`CellOutcome`.
+    """
+    replace = replace or {}
+    matplotlib.use("Agg")
+    namespace: dict = {"__name__": "__main__"}
+    outcomes: dict[str, CellOutcome] = {}
+    for cell in graded_cells(nb):
+        meta = nbgrader_meta(cell)
+        if meta.get("grade_id") in skip:
+            continue
+        source = strip_markers(replace.get(meta.get("grade_id"), cell.source))
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compile(source, f"<cell {meta.get('grade_id', 'setup')}>", "exec"), namespace)
+        except Exception as exc:  # a failing cell is the point of the exercise
+            if meta.get("grade"):
+                first = (str(exc).splitlines() or [""])[0]
+                outcomes[meta["grade_id"]] = CellOutcome(meta["grade_id"], False,
+                                                         f"{type(exc).__name__}: {first}")
+            elif not meta.get("solution"):
+                raise RuntimeError(f"setup cell failed: {exc}") from exc
+        else:
+            if meta.get("grade"):
+                outcomes[meta["grade_id"]] = CellOutcome(meta["grade_id"], True)
+    return outcomes
+
+
+def apply_bug(nb, bug: Bug) -> dict[str, str]:
+    """The ``replace`` mapping that puts ``bug`` into its solution cell."""
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if meta.get("solution") and meta.get("grade_id") == bug.cell:
+            return {bug.cell: bug.apply(cell.source)}
+    raise KeyError(f"bug {bug.id}: no solution cell with grade_id {bug.cell!r}")
+
+
+@dataclass
+class BugVerdict:
+    """What grading made of one catalogued bug."""
+
+    bug: Bug
+    killed: bool          # every cell in bug.failing_cells() failed
+    collateral: list      # grade cells that failed although the bug should not touch them
+    outcomes: dict
+
+    @property
+    def ok(self) -> bool:
+        """Caught where it should be and nowhere else."""
+        return self.killed and not self.collateral
+
+
+def evaluate_bug(nb, bug: Bug, skip: frozenset = frozenset()) -> BugVerdict:
+    """Grade the solution with ``bug`` applied (grade cells in ``skip`` are not run)."""
+    outcomes = run_grade_cells(nb, apply_bug(nb, bug), skip)
+    must_fail = set(bug.failing_cells())
+    missing = must_fail - set(outcomes)
+    if missing:
+        raise KeyError(f"bug {bug.id}: unknown grade cells {sorted(missing)}")
+    killed = all(not outcomes[g].passed for g in must_fail)
+    collateral = sorted(g for g, o in outcomes.items() if g not in must_fail and not o.passed)
+    return BugVerdict(bug, killed, collateral, outcomes)

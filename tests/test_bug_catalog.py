@@ -1,0 +1,66 @@
+"""The catalog of typical student bugs: every bug must be caught, and only where it belongs.
+
+For each solution notebook with a catalog in ``grader/bugs/nbNN.py``, each bug is applied to
+its solution cell and the grade cells are run directly (``grader.bugs.harness``). A bug is
+killed when every grade cell it should break fails while every other grade cell passes.
+"""
+from pathlib import Path
+
+import pytest
+
+from grader.bugs import harness
+
+ASSIGNMENTS = sorted(
+    p.name for p in harness.SOLUTIONS.iterdir()
+    if (p / f"{p.name}.ipynb").exists()
+    and (Path(harness.__file__).parent / f"nb{p.name[:2]}.py").exists()
+) if harness.SOLUTIONS.exists() else []
+
+
+def solution_cells(nb) -> set:
+    return {harness.nbgrader_meta(c)["grade_id"] for c in nb.cells
+            if harness.nbgrader_meta(c).get("solution")}
+
+
+def grade_cells(nb) -> set:
+    return {harness.nbgrader_meta(c)["grade_id"] for c in nb.cells
+            if harness.nbgrader_meta(c).get("grade")}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_passes_every_grade_cell(assignment):
+    """The unmodified solution passes all grade cells the harness runs."""
+    nb = harness.load_solution(assignment)
+    skip = frozenset(getattr(harness.catalog_module(assignment), "HARNESS_SKIP", {}))
+    outcomes = harness.run_grade_cells(nb, skip=skip)
+    failed = {g: o.error for g, o in outcomes.items() if not o.passed}
+    assert not failed, f"reference solution fails: {failed}"
+    assert set(outcomes) == grade_cells(nb) - skip
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_exercise_has_three_bugs(assignment):
+    """At least three catalogued bugs for every solution cell."""
+    nb = harness.load_solution(assignment)
+    bugs = harness.catalog_module(assignment).BUGS
+    counts = {cell: sum(b.cell == cell for b in bugs) for cell in solution_cells(nb)}
+    thin = {c: n for c, n in counts.items() if n < 3}
+    assert not thin, f"exercises with fewer than 3 catalogued bugs: {thin}"
+    assert len({b.id for b in bugs}) == len(bugs), "bug ids must be unique"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_kill_rate_is_100_percent(assignment, capsys):
+    """Every bug fails the grade cells it breaks and no other grade cell."""
+    nb = harness.load_solution(assignment)
+    module = harness.catalog_module(assignment)
+    skip = frozenset(getattr(module, "HARNESS_SKIP", {}))
+    verdicts = [harness.evaluate_bug(nb, bug, skip) for bug in module.BUGS]
+    killed = sum(v.ok for v in verdicts)
+    with capsys.disabled():
+        print(f"\n[bug catalog] {assignment}: {len(verdicts)} bugs, "
+              f"kill rate {killed}/{len(verdicts)} = {100.0 * killed / max(1, len(verdicts)):.0f}%")
+    survivors = [f"{v.bug.id} (missed)" for v in verdicts if not v.killed]
+    survivors += [f"{v.bug.id} (also failed {v.collateral})" for v in verdicts if v.collateral]
+    assert not survivors, f"bugs not caught cleanly: {survivors}"
