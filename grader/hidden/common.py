@@ -5,6 +5,8 @@ import types
 
 import numpy as np
 
+from grader.hidden.sealed import Recorder, Replayer, hidden_check  # noqa: F401 (hidden_check re-exported)
+
 
 def rng_for(exercise: str, case: int = 0) -> np.random.Generator:
     """A generator with a fixed seed derived from the exercise name and case number.
@@ -39,6 +41,10 @@ def with_reference_globals(fn, **replacements):
     function
         A new function with the same code and defaults whose globals include the replacements.
     """
+    if isinstance(fn, Replayer):  # outside the kernel: the recording already holds the answer
+        return fn
+    if isinstance(fn, Recorder):  # inside a sealed kernel: keep recording into the same log
+        return Recorder(with_reference_globals(fn.fn, **replacements), fn.log)
     if not isinstance(fn, types.FunctionType):
         raise AssertionError(f"expected a Python function, got {type(fn).__name__}")
     globals_ = dict(fn.__globals__)

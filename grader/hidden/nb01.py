@@ -1,0 +1,265 @@
+"""Hidden tests for notebook 01 (linear regression and gradient descent).
+
+One ``check_<exercise id>`` per graded exercise. Each compares the student's function with
+the reference in ``course/`` on inputs drawn from ``rng_for(<exercise id>, case)``; the
+messages name shapes but never print the hidden inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from course import linear, losses, regularization, train
+from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
+from course.gradcheck import numerical_gradient, relative_error
+from grader.hidden.common import copies, rng_for, with_reference_globals
+
+# (N, D, M): batch size 1, non-square W (D != M) both ways, a single output, a square case.
+LINEAR_SHAPES = [(1, 1, 1), (1, 4, 3), (6, 3, 2), (5, 2, 4), (9, 5, 1), (4, 3, 3)]
+
+
+def _loss_value(pred, target):
+    """The reference cost as a plain float (the notebook's ``mse_loss`` returns only this)."""
+    return losses.mse_loss(pred, target)[0]
+
+
+def _linear_case(exercise, case, N, D, M):
+    """Inputs with mixed signs and scales, so that scale and sign errors show."""
+    rng = rng_for(exercise, case)
+    X = rng.normal(0.0, 2.0, size=(N, D)) + rng.choice([-3.0, 3.0], size=(1, D))
+    W = rng.normal(0.0, 1.5, size=(D, M))
+    b = rng.uniform(0.5, 2.0, size=M) * rng.choice([-1.0, 1.0], size=M)
+    y = rng.normal(0.0, 3.0, size=(N, M))
+    return X, W, b, y
+
+
+def _unchanged(name, before, after):
+    check_true(bool(np.array_equal(before, after)),
+               f"{name} was modified in place by your function; work on new arrays instead.")
+
+
+def check_predict(predict):
+    """predict(X, W, b) against ``course.linear.predict`` on hidden inputs."""
+    for case, (N, D, M) in enumerate(LINEAR_SHAPES):
+        X, W, b, _ = _linear_case("predict", case, N, D, M)
+        expected = linear.predict(X, W, b)
+        y_hat = predict(*copies(X, W, b))
+        check_array(f"y_hat on a hidden input X of shape {(N, D)}, W {(D, M)}", y_hat, expected,
+                    rtol=1e-9, atol=1e-9,
+                    hint="y_hat = X @ W + b, with b added to every row (one bias per output).")
+
+
+def check_mse_loss(mse_loss):
+    """mse_loss(y_hat, y) against the reference cost sum((y_hat - y)**2) / (2N)."""
+    for case, (N, M) in enumerate([(1, 1), (7, 1), (5, 3), (1, 4), (12, 2)]):
+        rng = rng_for("mse_loss", case)
+        y_hat = rng.normal(0.0, 2.0, size=(N, M))
+        y = rng.normal(1.0, 2.0, size=(N, M))
+        expected = _loss_value(y_hat, y)
+        loss = mse_loss(*copies(y_hat, y))
+        check_scalar(f"loss on hidden targets of shape {(N, M)}", loss, expected,
+                     rtol=1e-9, atol=1e-12,
+                     hint="sum the squared errors over all entries, then divide by 2N where N "
+                          "is the number of rows (examples), not the number of entries.")
+    check_scalar("loss when y_hat == y", mse_loss(np.ones((3, 2)), np.ones((3, 2))), 0.0,
+                 atol=1e-12)
+
+
+def check_mse_gradients(mse_gradients):
+    """mse_gradients against the reference and against numerical gradients (float64)."""
+    fn = with_reference_globals(mse_gradients, predict=linear.predict, mse_loss=_loss_value)
+    for case, (N, D, M) in enumerate(LINEAR_SHAPES):
+        X, W, b, y = _linear_case("mse_gradients", case, N, D, M)
+        out = fn(*copies(X, y, W, b))
+        check_true(isinstance(out, tuple) and len(out) == 2,
+                   "mse_gradients must return the tuple (dW, db).")
+        dW, db = out
+        ref_dW, ref_db = linear.mse_gradients(X, y, W, b)
+        where = f"on a hidden input with N={N}, D={D}, M={M}"
+        check_shape(f"dW {where}", dW, W.shape)
+        check_shape(f"db {where}", db, b.shape)
+        check_array(f"dW {where}", dW, ref_dW, rtol=1e-7, atol=1e-9,
+                    hint="dW = X.T @ (y_hat - y) / N: mind the sign of the error and the 1/N.")
+        check_array(f"db {where}", db, ref_db, rtol=1e-7, atol=1e-9,
+                    hint="db = sum over the rows of (y_hat - y), divided by N.")
+        # Independent oracle: centered differences of the cost in float64.
+        num_dW = numerical_gradient(lambda W_: _loss_value(linear.predict(X, W_, b), y), W.copy())
+        num_db = numerical_gradient(lambda b_: _loss_value(linear.predict(X, W, b_), y), b.copy())
+        for name, grad, num in (("dW", dW, num_dW), ("db", db, num_db)):
+            err = relative_error(as_plain_array(name, grad).astype(np.float64), num)
+            check_true(err < 1e-6, f"{name} {where} disagrees with the numerical gradient "
+                                   f"(relative error {err:.2e}, allowed 1e-6).")
+
+
+def check_gradient_descent_step(gradient_descent_step):
+    """One update W - eta dW, b - eta db, returned as new arrays."""
+    for case, ((_, D, M), lr) in enumerate(zip(LINEAR_SHAPES, [0.1, 0.5, 1e-3, 2.0, 0.05, 1.0])):
+        rng = rng_for("gradient_descent_step", case)
+        W, dW = rng.normal(size=(D, M)), rng.normal(size=(D, M))
+        b, db = rng.normal(size=M), rng.normal(size=M)
+        args = copies(W, b, dW, db)
+        out = gradient_descent_step(*args, lr)
+        check_true(isinstance(out, tuple) and len(out) == 2,
+                   "gradient_descent_step must return the tuple (W, b).")
+        ref_W, ref_b = linear.gradient_descent_step(W, b, dW, db, lr)
+        where = f"for W of shape {(D, M)} and a hidden learning rate"
+        check_array(f"new W {where}", out[0], ref_W, rtol=1e-10, atol=1e-12,
+                    hint="step against the gradient: W - learning_rate * dW.")
+        check_array(f"new b {where}", out[1], ref_b, rtol=1e-10, atol=1e-12,
+                    hint="the bias takes a step too: b - learning_rate * db.")
+        for name, before, after in zip(("W", "b", "dW", "db"), (W, b, dW, db), args):
+            _unchanged(name, before, after)
+
+
+def _id_data(N, D, M):
+    """Rows that carry their index: X[i, 0] = i and y[i, 0] = 1000 + i."""
+    X = np.tile(np.arange(N, dtype=np.float64)[:, None], (1, D)) + 0.25 * np.arange(D)
+    y = 1000.0 + np.tile(np.arange(N, dtype=np.float64)[:, None], (1, M)) - np.arange(M)
+    return X, y
+
+
+def _epoch(iterate_minibatches, X, y, batch_size, rng, **kwargs):
+    """Run one epoch; return the list of index arrays, after checking shapes and pairing."""
+    Xc, yc = copies(X, y)
+    order, sizes = [], []
+    for item in iterate_minibatches(Xc, yc, batch_size, rng, **kwargs):
+        check_true(isinstance(item, tuple) and len(item) == 2,
+                   "each mini-batch must be a tuple (X_batch, y_batch).")
+        Xb = as_plain_array("X_batch", item[0])
+        yb = as_plain_array("y_batch", item[1])
+        check_true(Xb.ndim == 2 and Xb.shape[1] == X.shape[1] and yb.ndim == 2
+                   and yb.shape[1] == y.shape[1] and Xb.shape[0] == yb.shape[0],
+                   f"a mini-batch has shapes {Xb.shape} and {yb.shape}: expected (B, "
+                   f"{X.shape[1]}) and (B, {y.shape[1]}) with the same B.")
+        ids = Xb[:, 0].astype(int)
+        check_true(bool(np.all((ids >= 0) & (ids < X.shape[0]))
+                        and np.array_equal(Xb, X[ids])),
+                   "X_batch contains rows that are not rows of X: select whole rows, X[indices].")
+        check_true(bool(np.array_equal(yb, y[ids])),
+                   "y_batch does not belong to X_batch row by row: index X and y with the "
+                   "same indices so every example keeps its target.")
+        order.append(ids)
+        sizes.append(len(ids))
+    _unchanged("X", X, Xc)
+    _unchanged("y", y, yc)
+    N = X.shape[0]
+    n_batches = -(-N // batch_size)
+    expected_sizes = [batch_size] * (n_batches - 1) + [N - batch_size * (n_batches - 1)]
+    check_true(sizes == expected_sizes,
+               f"with N={N} examples and batch_size={batch_size} the batch sizes should be "
+               f"{expected_sizes}, got {sizes}: one pass covers every example once and the "
+               "last, smaller batch is included.")
+    flat = np.concatenate(order) if order else np.array([], dtype=int)
+    check_true(bool(np.array_equal(np.sort(flat), np.arange(N))),
+               f"one epoch over N={N} examples must contain every example exactly once.")
+    return flat
+
+
+def check_iterate_minibatches(iterate_minibatches):
+    """Coverage, batch sizes, pairing of X and y, and shuffling driven by rng."""
+    for case, (N, D, M, batch_size) in enumerate(
+            [(10, 3, 1, 3), (12, 2, 2, 4), (7, 1, 1, 7), (6, 2, 3, 1), (9, 4, 1, 20), (23, 2, 1, 5)]):
+        X, y = _id_data(N, D, M)
+        seed = int(rng_for("iterate_minibatches", case).integers(1 << 30))
+        first = _epoch(iterate_minibatches, X, y, batch_size, np.random.default_rng(seed))
+        again = _epoch(iterate_minibatches, X, y, batch_size, np.random.default_rng(seed))
+        check_true(bool(np.array_equal(first, again)),
+                   "the same seed must give the same order: shuffle with the rng argument only.")
+        if N < 9:
+            continue
+        other = _epoch(iterate_minibatches, X, y, batch_size, np.random.default_rng(seed + 1))
+        check_true(not np.array_equal(first, other),
+                   "two different random generators gave the same order: shuffle with the "
+                   "rng that is passed in (e.g. rng.permutation(N)), not a fixed seed.")
+        check_true(not np.array_equal(first, np.arange(N)),
+                   "the examples come out in their original order: shuffle them first.")
+        shared = np.random.default_rng(seed)
+        epoch1 = _epoch(iterate_minibatches, X, y, batch_size, shared)
+        epoch2 = _epoch(iterate_minibatches, X, y, batch_size, shared)
+        check_true(not np.array_equal(epoch1, epoch2),
+                   "two epochs with the same generator came out in the same order: draw a "
+                   "new permutation every time the function is called.")
+    X, y = _id_data(10, 2, 1)
+    plain = _epoch(iterate_minibatches, X, y, 4, None, shuffle=False)
+    check_true(bool(np.array_equal(plain, np.arange(10))),
+               "with shuffle=False the batches must keep the original order.")
+
+
+def check_standardize(fit_standardizer, standardize, standardize_split):
+    """Per-feature statistics of the training set, and applying them to other data."""
+    means = np.array([5.0, -300.0, 0.01, 40.0])
+    scales = np.array([0.1, 50.0, 3.0, 1000.0])
+    for case, (N, D) in enumerate([(20, 4), (8, 2), (30, 3)]):
+        rng = rng_for("standardize", case)
+        X = means[:D] + scales[:D] * rng.normal(size=(N, D))
+        if case == 1:
+            X[:, 1] = 7.5  # a constant feature: its std is replaced by 1
+        ref_mean, ref_std = regularization.fit_standardizer(X)
+        out = fit_standardizer(*copies(X))
+        check_true(isinstance(out, tuple) and len(out) == 2,
+                   "fit_standardizer must return the tuple (mean, std).")
+        check_array(f"mean of a hidden X of shape {(N, D)}", out[0], ref_mean, rtol=1e-9,
+                    atol=1e-9, hint="one mean per feature (column): X.mean(axis=0).")
+        check_array(f"std of a hidden X of shape {(N, D)}", out[1], ref_std, rtol=1e-9,
+                    atol=1e-9, hint="one standard deviation per feature, X.std(axis=0), and 1 for a "
+                         "constant feature.")
+        X_new = means[:D] + 2 * scales[:D] * rng.normal(size=(5, D)) + scales[:D]
+        args = copies(X_new, ref_mean, ref_std)
+        check_array(f"standardize on a hidden X of shape {(5, D)}", standardize(*args),
+                    regularization.standardize(X_new, ref_mean, ref_std), rtol=1e-9, atol=1e-9,
+                    hint="(X - mean) / std, feature by feature.")
+        for name, before, after in zip(("X", "mean", "std"), (X_new, ref_mean, ref_std), args):
+            _unchanged(name, before, after)
+    split = with_reference_globals(standardize_split, fit_standardizer=regularization.fit_standardizer,
+                                   standardize=regularization.standardize)
+    for case, (n_train, n_test, D) in enumerate([(25, 10, 3), (12, 1, 2)]):
+        rng = rng_for("standardize_split", case)
+        X_train = means[:D] + scales[:D] * rng.normal(size=(n_train, D))
+        # The test set comes from a shifted distribution, so its own statistics differ.
+        X_test = means[:D] + 3 * scales[:D] * (rng.normal(size=(n_test, D)) + 1.0)
+        out = split(*copies(X_train, X_test))
+        check_true(isinstance(out, tuple) and len(out) == 2,
+                   "standardize_split must return the tuple (X_train_std, X_test_std).")
+        mean, std = regularization.fit_standardizer(X_train)
+        hint = ("compute mean and std on the training set only and apply those same numbers "
+                "to both sets.")
+        check_array(f"X_train_std for a hidden training set of shape {(n_train, D)}", out[0],
+                    regularization.standardize(X_train, mean, std), rtol=1e-9, atol=1e-9,
+                    hint=hint)
+        check_array(f"X_test_std for a hidden test set of shape {(n_test, D)}", out[1],
+                    regularization.standardize(X_test, mean, std), rtol=1e-9, atol=1e-9,
+                    hint=hint)
+
+
+def check_fit_gradient_descent(fit_gradient_descent):
+    """The training loop against the reference, with reference building blocks."""
+    fn = with_reference_globals(
+        fit_gradient_descent, predict=linear.predict, mse_gradients=linear.mse_gradients,
+        gradient_descent_step=linear.gradient_descent_step,
+        iterate_minibatches=train.iterate_minibatches, mse_loss=_loss_value)
+    cases = [(40, 3, 1, 8, 0.1, 4), (30, 2, 2, 7, 0.2, 3), (10, 4, 3, 1, 0.05, 2),
+             (25, 3, 1, 25, 0.3, 5)]
+    for case, (N, D, M, batch_size, lr, epochs) in enumerate(cases):
+        X, _, _, _ = _linear_case("fit_gradient_descent", case, N, D, M)
+        X = (X - X.mean(axis=0)) / X.std(axis=0)
+        y = X @ rng_for("fit_gradient_descent", 100 + case).normal(size=(D, M)) + 0.5
+        seed = 1000 + case
+        W, b, hist = linear.fit_gradient_descent(X, y, learning_rate=lr, epochs=epochs,
+                                                 batch_size=batch_size,
+                                                 rng=np.random.default_rng(seed))
+        out = fn(*copies(X, y), learning_rate=lr, epochs=epochs, batch_size=batch_size,
+                 rng=np.random.default_rng(seed))
+        check_true(isinstance(out, tuple) and len(out) == 3,
+                   "fit_gradient_descent must return the tuple (W, b, losses).")
+        where = f"(hidden data N={N}, D={D}, M={M}, batch_size={batch_size}, epochs={epochs})"
+        hist_s = as_plain_array("losses", out[2]).ravel()
+        check_true(hist_s.shape == (epochs,),
+                   f"losses has {hist_s.size} entries {where}, expected one per epoch "
+                   f"({epochs}).")
+        check_array(f"losses {where}", hist_s, hist, rtol=1e-7, atol=1e-10,
+                    hint="after each epoch record the cost on the whole training set; call "
+                         "iterate_minibatches(X, y, batch_size, rng) once per epoch and take "
+                         "one step per mini-batch, starting from zero weights.")
+        check_array(f"W {where}", out[0], W, rtol=1e-7, atol=1e-10,
+                    hint="start from W = 0 and update with the gradients of each mini-batch.")
+        check_array(f"b {where}", out[1], b, rtol=1e-7, atol=1e-10,
+                    hint="start from b = 0 and update it at every step.")
