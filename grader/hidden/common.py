@@ -5,6 +5,7 @@ import types
 
 import numpy as np
 
+from grader.hidden import guard
 from grader.hidden.sealed import Recorder, Replayer, hidden_check  # noqa: F401 (hidden_check re-exported)
 
 
@@ -48,7 +49,7 @@ def with_reference_globals(fn, **replacements):
     if not isinstance(fn, types.FunctionType):
         raise AssertionError(f"expected a Python function, got {type(fn).__name__}")
     globals_ = dict(fn.__globals__)
-    globals_.update(replacements)
+    globals_.update({k: guard.trusted(v) if isinstance(v, types.FunctionType) else v for k, v in replacements.items()})
     clone = types.FunctionType(fn.__code__, globals_, fn.__name__, fn.__defaults__, fn.__closure__)
     clone.__kwdefaults__ = fn.__kwdefaults__
     return clone

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from grader.hidden import guard
+
 ENV_VAR = "GRADER_SEALED_DIR"
 MAX_ITEMS = 10_000  # longest iterator a student function may return before we stop reading
 
@@ -110,20 +112,18 @@ class Recorder:
         entry = {"args_after": None, "out": None}
         self.log.append(entry)
         try:
-            out = self.fn(*args, **kwargs)
+            with guard.grading():
+                out = self.fn(*args, **kwargs)
+                if isinstance(out, types.GeneratorType) or (
+                        hasattr(out, "__next__") and hasattr(out, "__iter__")):
+                    out = list(_take(out))
+                    entry["iterator"] = True
         except BaseException as exc:
             entry["raised"] = f"{type(exc).__name__}: {str(exc)[:300]}"
             raise
-        if isinstance(out, types.GeneratorType) or (
-                hasattr(out, "__next__") and hasattr(out, "__iter__")):
-            out = list(_take(out))
-            entry["iterator"] = True
-            entry["out"] = out
-            entry["args_after"] = (args, kwargs)
-            return iter(out)
         entry["out"] = out
         entry["args_after"] = (args, kwargs)
-        return out
+        return iter(out) if entry.get("iterator") else out
 
 
 def _take(iterator):

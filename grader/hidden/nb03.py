@@ -1,0 +1,392 @@
+"""Hidden tests for notebook 03 (backpropagation and L-layer networks).
+
+One ``check_<exercise id>`` per graded exercise. Each compares the student's functions with
+the references in ``course/`` on inputs drawn from ``rng_for`` (never shown in a message):
+several shapes including a batch of one and non-square matrices, values that expose scale
+and sign errors, and numerical gradients in float64. Later exercises are graded with the
+earlier ones replaced by the references (``with_reference_globals``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from course import activations, graph, init, layers, network
+from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
+from course.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
+from grader.hidden.common import copies, rng_for, with_reference_globals
+
+#: (N, H) shapes of the hidden activation inputs: a batch of one, tall and wide.
+ACT_SHAPES = [(1, 5), (6, 3), (3, 8)]
+
+
+def _same(a, b, tol=1e-9):
+    """True when two arrays have the same shape and values (used to recognize known bugs)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.all(np.isfinite(a))) and np.allclose(a, b, rtol=tol, atol=tol)
+
+
+def _pair(result, what):
+    """Unpack a (value, cache) pair with a clear message when the function returns something else."""
+    check_true(isinstance(result, tuple) and len(result) == 2,
+               f"{what} must return a tuple (a, cache).")
+    return result
+
+
+def _check_activation(name, fwd, bwd, *, alphas=(None,), extreme=50.0):
+    """Shared hidden tests of one activation pair against course.activations."""
+    ref_fwd = getattr(activations, f"{name}_forward")
+    ref_bwd = getattr(activations, f"{name}_backward")
+    case = 0
+    for alpha in alphas:
+        kw = {} if alpha is None else {"alpha": alpha}
+        label = "" if alpha is None else f" with alpha={alpha}"
+        for n, h in ACT_SHAPES:
+            rng = rng_for(name, case)
+            case += 1
+            z = rng.normal(0.0, 3.0, size=(n, h))
+            z[np.abs(z) < 1e-3] += 0.01          # stay away from the kink at 0
+            z.flat[0] = extreme if case % 2 else -extreme
+            where = f"on a hidden input of shape {(n, h)}{label}"
+            a, cache = _pair(fwd(*copies(z), **kw), f"{name}_forward")
+            ref_a, ref_cache = ref_fwd(z, **kw)
+            check_array(f"a {where}", a, ref_a, rtol=1e-7, atol=1e-12,
+                        hint=f"compare your {name}_forward with the formula in the table of section 3.")
+            da = rng.normal(0.0, 1.0, size=(n, h))
+            dz = bwd(*copies(da), cache)
+            ref_dz = ref_bwd(da, ref_cache)
+            hint = f"dz = da * f'(z) for {name}, element-wise."
+            d = np.asarray(dz, dtype=float)
+            if d.shape == ref_dz.shape:
+                local = ref_bwd(np.ones_like(da), ref_cache)
+                if _same(d, local):
+                    hint = "you returned f'(z) alone: multiply by the upstream gradient da."
+                elif _same(d, da * np.asarray(ref_a)):
+                    hint = "you multiplied da by the activation a instead of its derivative f'(z)."
+            check_array(f"dz {where}", dz, ref_dz, rtol=1e-7, atol=1e-12, hint=hint)
+            zc = np.clip(z, -8.0, 8.0)                  # numerical check where f is not flat
+            a_c, cache_c = _pair(fwd(*copies(zc), **kw), f"{name}_forward")
+            num = numerical_gradient_array(lambda v: ref_fwd(v, **kw)[0], zc.copy(), da)
+            err = relative_error(np.asarray(bwd(da.copy(), cache_c), dtype=float), num)
+            check_true(err < 1e-6, f"dz {where} disagrees with the numerical derivative of the "
+                                   f"activation (relative error {err:.1e}).")
+    big = np.array([[-1000.0, -30.0, 0.5, 30.0, 1000.0]])
+    kw = {} if alphas[0] is None else {"alpha": alphas[0]}
+    with np.errstate(all="ignore"):
+        a, cache = _pair(fwd(big.copy(), **kw), f"{name}_forward")
+        check_array(f"a for inputs of size 1000", a, ref_fwd(big, **kw)[0], rtol=1e-7, atol=1e-12,
+                    hint="the result must stay finite for |z| = 1000.")
+        check_array(f"dz for inputs of size 1000", bwd(np.ones_like(big), cache),
+                    ref_bwd(np.ones_like(big), ref_fwd(big, **kw)[1]), rtol=1e-7, atol=1e-12)
+
+
+def check_sigmoid(sigmoid_forward, sigmoid_backward):
+    """Hidden tests for the sigmoid pair."""
+    _check_activation("sigmoid", sigmoid_forward, sigmoid_backward)
+
+
+def check_tanh(tanh_forward, tanh_backward):
+    """Hidden tests for the tanh pair."""
+    _check_activation("tanh", tanh_forward, tanh_backward)
+
+
+def check_relu(relu_forward, relu_backward):
+    """Hidden tests for the ReLU pair, including the derivative 0 at z = 0."""
+    _check_activation("relu", relu_forward, relu_backward)
+    z = np.array([[0.0, -0.0, 2.0, -3.0]])
+    _, cache = _pair(relu_forward(z.copy()), "relu_forward")
+    check_array("dz at z = 0", relu_backward(np.full((1, 4), 5.0), cache), [[0.0, 0.0, 5.0, 0.0]],
+                hint="the derivative of ReLU at exactly 0 is taken as 0: use z > 0.")
+
+
+def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
+    """Hidden tests for the leaky ReLU pair with the default and other slopes."""
+    _check_activation("leaky_relu", leaky_relu_forward, leaky_relu_backward, alphas=(None, 0.3, 0.05))
+
+
+def check_elu(elu_forward, elu_backward):
+    """Hidden tests for the ELU pair with the default and other alphas."""
+    _check_activation("elu", elu_forward, elu_backward, alphas=(None, 0.4, 2.5))
+
+
+def check_j_forward_backward(j_forward_backward):
+    """Hidden tests for ``j_forward_backward(x) -> (J, dJ/dx)`` against course.graph.example_j."""
+    rng = rng_for("j_forward_backward")
+    points = [0.0, 1.0, -0.7] + list(rng.uniform(-2.5, 2.5, size=5))
+    for x in points:
+        result = j_forward_backward(float(x))
+        check_true(isinstance(result, tuple) and len(result) == 2,
+                   "j_forward_backward must return a tuple (J, dJ_dx).")
+        J, dJ = result
+        ref_J, ref_dJ = graph.example_j(float(x))
+        check_scalar("J at a hidden point", J, ref_J, rtol=1e-9, atol=1e-12,
+                     hint="J = cos(sin(x^2) + 3 x^2).")
+        t = x * x
+        u = np.sin(t) + 3 * t
+        hint = "go backward through J, u, u1 and u2, t, x, multiplying upstream by local derivatives."
+        got = float(as_plain_array("dJ_dx", dJ).reshape(-1)[0]) if np.size(dJ) == 1 else None
+        if got is not None and abs(ref_dJ) > 1e-6:
+            if np.isclose(got, -np.sin(u) * np.cos(t) * 2 * x, rtol=1e-9):
+                hint = "t feeds both u1 = sin(t) and u2 = 3t: dJ/dt must add both contributions."
+            elif np.isclose(got, -ref_dJ, rtol=1e-9):
+                hint = "the sign is wrong: d cos(u)/du = -sin(u)."
+            elif np.isclose(got, ref_dJ / 2, rtol=1e-9):
+                hint = "dt/dx = 2x, not x."
+        check_scalar("dJ/dx at a hidden point", dJ, ref_dJ, rtol=1e-8, atol=1e-10, hint=hint)
+    x = 0.9
+    num = (np.cos(np.sin((x + 1e-6) ** 2) + 3 * (x + 1e-6) ** 2)
+           - np.cos(np.sin((x - 1e-6) ** 2) + 3 * (x - 1e-6) ** 2)) / 2e-6
+    check_scalar("dJ/dx against a numerical derivative", j_forward_backward(x)[1], num, rtol=1e-6)
+
+
+def check_numerical_gradient(numerical_gradient):
+    """Hidden tests for ``numerical_gradient(f, x, h)``: accuracy, restoring x, h, closures."""
+    from course.gradcheck import numerical_gradient as reference
+    for case, shape in enumerate([(1,), (4,), (2, 3), (3, 1, 2)]):
+        rng = rng_for("numerical_gradient", case)
+        x = rng.uniform(-1.5, 1.5, size=shape)
+        A = rng.normal(size=(x.size, x.size))
+        f = lambda v, A=A: float(np.sum(np.exp(1.5 * v)) + np.sum(np.sin(A @ v.ravel())) + np.sum(v) ** 2)
+        x_in = x.copy()
+        got = numerical_gradient(f, x_in)
+        expected = reference(f, x.copy())
+        where = f"on a hidden function of an array of shape {shape}"
+        hint = "(f(x + h e_i) - f(x - h e_i)) / (2h), one entry at a time."
+        g = np.asarray(got, dtype=float)
+        if g.shape == expected.shape and _same(g, 2 * expected, 1e-6):
+            hint = "your gradient is twice too large: the centered difference divides by 2h."
+        check_array(f"gradient {where}", got, expected, rtol=1e-7, atol=1e-9, hint=hint)
+        check_true(bool(np.allclose(x_in, x, rtol=0, atol=1e-12)),
+                   f"x was not restored {where}: set every entry back to its old value after "
+                   "perturbing it.")
+    x = np.array([[0.5, -1.0], [2.0, 0.25], [-0.3, 1.2]])
+    got = numerical_gradient(lambda v: float(np.sum(v ** 3)), x.copy(), h=0.05)
+    check_array("gradient of a hidden cubic with h = 0.05", got, 3 * x ** 2 + 0.05 ** 2, rtol=1e-9,
+                hint="use the step h passed to the function, and the centered difference.")
+    W = np.array([[1.0, -2.0, 0.5], [0.3, 0.0, 4.0]])
+    got = numerical_gradient(lambda _: float(np.sum(W ** 2)), W)
+    check_array("gradient of a function that reads x through a closure", got, 2 * np.array(
+        [[1.0, -2.0, 0.5], [0.3, 0.0, 4.0]]), rtol=1e-7, atol=1e-9,
+        hint="perturb x itself, in place (not a copy): f may read the array directly, as a "
+             "model reads its parameters.")
+
+
+def check_relative_error(relative_error):
+    """Hidden tests for ``relative_error(a, b) -> float``."""
+    from course.gradcheck import relative_error as reference
+    for case, shape in enumerate([(1,), (5,), (3, 4), (2, 2, 3)]):
+        rng = rng_for("relative_error", case)
+        a = rng.normal(0.0, 10.0 ** case, size=shape)
+        b = a * (1 + rng.normal(0.0, 1e-3, size=shape))
+        flat_a, flat_b = a.reshape(-1), b.reshape(-1)
+        flat_b[0] = -flat_a[0] * 0.5                       # one entry of opposite sign
+        if a.size > 2:
+            flat_a[1] = flat_b[1] = 0.0                    # an entry where both are zero
+        got = relative_error(*copies(a, b))
+        check_scalar(f"relative error on hidden arrays of shape {shape}", got, reference(a, b),
+                     rtol=1e-9, atol=1e-15,
+                     hint="max over entries of |a - b| / max(1e-8, |a| + |b|).")
+    a = np.array([1.0, 1.0, 1.0, 1.0])
+    b = np.array([1.0, 1.0, 1.0, 1.5])
+    check_scalar("relative error with a single differing entry", relative_error(a, b), 0.2,
+                 rtol=1e-9, hint="take the maximum over the entries, not the mean.")
+
+
+def check_affine_forward(affine_forward):
+    """Hidden tests for ``affine_forward(x, W, b) -> (out, (x, W))``."""
+    for case, (n, d, m) in enumerate([(1, 3, 4), (5, 2, 7), (4, 6, 1), (3, 3, 3)]):
+        rng = rng_for("affine_forward", case)
+        x, W, b = rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(2.0, 1.0, size=m)
+        result = affine_forward(*copies(x, W, b))
+        check_true(isinstance(result, tuple) and len(result) == 2,
+                   "affine_forward must return a tuple (out, cache).")
+        out, cache = result
+        where = f"on a hidden input with N={n}, D={d}, M={m}"
+        hint = "out = x @ W + b."
+        if np.shape(out) == (n, m) and _same(out, x @ W):
+            hint = "you forgot the bias: out = x @ W + b."
+        check_array(f"out {where}", out, x @ W + b, rtol=1e-9, atol=1e-12, hint=hint)
+        dout = rng.normal(size=(n, m))
+        check_true(isinstance(cache, tuple) and len(cache) == 2, "cache must be the tuple (x, W).")
+        try:
+            dx, dW, db = layers.affine_backward(dout, cache)
+        except Exception:
+            raise AssertionError("the course's affine_backward cannot use your cache: it must be (x, W).") from None
+        check_array(f"dW computed from your cache {where}", dW, x.T @ dout, rtol=1e-9, atol=1e-12,
+                    hint="cache = (x, W): the layer's input and its weights.")
+        check_array(f"dx computed from your cache {where}", dx, dout @ W.T, rtol=1e-9, atol=1e-12,
+                    hint="cache = (x, W): the layer's input and its weights.")
+
+
+def check_affine_backward(affine_backward):
+    """Hidden tests for ``affine_backward(dout, (x, W)) -> (dx, dW, db)``."""
+    for case, (n, d, m) in enumerate([(1, 3, 4), (5, 2, 7), (4, 6, 1), (6, 4, 5)]):
+        rng = rng_for("affine_backward", case)
+        x, W, b = rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m)
+        dout = rng.normal(size=(n, m))
+        result = affine_backward(*copies(dout), (x.copy(), W.copy()))
+        check_true(isinstance(result, tuple) and len(result) == 3,
+                   "affine_backward must return (dx, dW, db).")
+        dx, dW, db = result
+        ref_dx, ref_dW, ref_db = layers.affine_backward(dout, (x, W))
+        where = f"on a hidden input with N={n}, D={d}, M={m}"
+        hint_W, hint_b = "dW = x.T @ dout, shape (D, M).", "db = dout summed over axis 0, shape (M,)."
+        if n > 1 and np.shape(dW) == ref_dW.shape and _same(dW, ref_dW / n):
+            hint_W = "your dW is exactly N times too small: the 1/N is already in dout; do not average."
+        if n > 1 and np.shape(db) == ref_db.shape and _same(db, ref_db / n):
+            hint_b = "your db is exactly N times too small: sum over the batch, do not average."
+        check_array(f"dx {where}", dx, ref_dx, rtol=1e-9, atol=1e-12, hint="dx = dout @ W.T, shape (N, D).")
+        check_array(f"dW {where}", dW, ref_dW, rtol=1e-9, atol=1e-12, hint=hint_W)
+        check_array(f"db {where}", db, ref_db, rtol=1e-9, atol=1e-12, hint=hint_b)
+        f = lambda W_: layers.affine_forward(x, W_, b)[0]
+        num = numerical_gradient_array(f, W.copy(), dout)
+        err = relative_error(np.asarray(dW, dtype=float), num)
+        check_true(err < 1e-7, f"dW {where} disagrees with the numerical gradient (relative error {err:.1e}).")
+
+
+#: (layer_dims, activation) of the hidden networks: no hidden layer, one, two, three.
+NETWORKS = [([3, 4], "relu"), ([4, 6, 3], "relu"), ([3, 5, 5, 2], "tanh"),
+            ([2, 7, 3, 4, 3], "sigmoid"), ([5, 4, 6], "leaky_relu"), ([3, 6, 2, 4], "elu")]
+
+
+def _net(case, dims, exercise):
+    """Hidden parameters and inputs for one network."""
+    rng = rng_for(exercise, case)
+    params = {}
+    for l in range(1, len(dims)):
+        params[f"W{l}"] = rng.normal(0.0, 1.0 / np.sqrt(dims[l - 1]) * 1.5, size=(dims[l - 1], dims[l]))
+        params[f"b{l}"] = rng.normal(0.0, 0.3, size=dims[l])
+    n = 1 if case == 1 else 5
+    X = rng.normal(size=(n, dims[0]))
+    y = rng.integers(0, dims[-1], size=n)
+    return params, X, y
+
+
+def _forward_refs():
+    return dict(affine_forward=layers.affine_forward,
+                **{f"{a}_forward": getattr(activations, f"{a}_forward")
+                   for a in ["sigmoid", "tanh", "relu", "leaky_relu", "elu"]})
+
+
+def _backward_refs():
+    return dict(affine_backward=layers.affine_backward,
+                **{f"{a}_backward": getattr(activations, f"{a}_backward")
+                   for a in ["sigmoid", "tanh", "relu", "leaky_relu", "elu"]})
+
+
+def check_l_layer_forward(l_layer_forward):
+    """Hidden tests for ``l_layer_forward`` (graded with reference affine/activation functions)."""
+    from course.losses import softmax_cross_entropy
+    fn = with_reference_globals(l_layer_forward, **_forward_refs())
+    for case, (dims, act) in enumerate(NETWORKS):
+        params, X, y = _net(case, dims, "l_layer_forward")
+        L = len(dims) - 1
+        result = fn(X.copy(), {k: v.copy() for k, v in params.items()}, act)
+        check_true(isinstance(result, tuple) and len(result) == 2,
+                   "l_layer_forward must return (scores, caches).")
+        scores, caches = result
+        ref_scores, ref_caches = network.l_layer_forward(X, params, act)
+        where = f"for a hidden {L}-layer {act} network on a batch of {X.shape[0]}"
+        hint = "hidden layers: affine then activation; output layer: affine only."
+        s = np.asarray(scores, dtype=float)
+        fwd = getattr(activations, f"{act}_forward")
+        if L > 1 and s.shape == ref_scores.shape and _same(s, fwd(ref_scores)[0]):
+            hint = "the output layer must not have an activation: scores = A[L-1] @ W[L] + b[L]."
+        check_array(f"scores {where}", scores, ref_scores, rtol=1e-9, atol=1e-12, hint=hint)
+        check_true(isinstance(caches, (list, tuple)) and len(caches) == L,
+                   f"caches {where} must be a list of {L} entries, one per layer.")
+        _, dscores = softmax_cross_entropy(ref_scores, y)
+        try:
+            grads = network.l_layer_backward(dscores, list(caches))
+        except Exception:
+            raise AssertionError(
+                f"the course's l_layer_backward cannot use your caches {where}: each hidden layer's "
+                "cache must be (affine_cache, activation_cache, activation), in layer order, "
+                "then the output layer's affine_cache.") from None
+        ref_grads = network.l_layer_backward(dscores, ref_caches)
+        for name in ref_grads:
+            check_array(f"grads['{name}'] computed from your caches {where}", grads[name], ref_grads[name],
+                        rtol=1e-9, atol=1e-12,
+                        hint="the caches must be in layer order 1 .. L, each from its own layer.")
+
+
+def check_l_layer_backward(l_layer_backward):
+    """Hidden tests for ``l_layer_backward`` (graded with reference affine/activation functions)."""
+    from course.losses import softmax_cross_entropy
+    fn = with_reference_globals(l_layer_backward, **_backward_refs())
+    for case, (dims, act) in enumerate(NETWORKS):
+        params, X, y = _net(case, dims, "l_layer_backward")
+        L = len(dims) - 1
+        scores, caches = network.l_layer_forward(X, params, act)
+        _, dscores = softmax_cross_entropy(scores, y)
+        grads = fn(dscores.copy(), caches)
+        ref = network.l_layer_backward(dscores, caches)
+        where = f"for a hidden {L}-layer {act} network on a batch of {X.shape[0]}"
+        check_true(isinstance(grads, dict) and set(grads) == set(ref),
+                   f"grads {where} must be a dict with the keys {sorted(ref)}, "
+                   f"got {sorted(grads) if isinstance(grads, dict) else type(grads).__name__}.")
+        for name in ref:
+            check_array(f"grads['{name}'] {where}", grads[name], ref[name], rtol=1e-8, atol=1e-12,
+                        hint="walk the layers from L down to 1; every hidden layer goes through its "
+                             "activation backward before affine_backward, and dA is passed down.")
+        if case in (2, 3):
+            for name in params:
+                num = numerical_gradient(
+                    lambda v: softmax_cross_entropy(
+                        network.l_layer_forward(X, {**params, name: v}, act)[0], y)[0],
+                    params[name].copy())
+                err = relative_error(np.asarray(grads[name], dtype=float), num)
+                check_true(err < 1e-6, f"grads['{name}'] {where} disagrees with the numerical gradient "
+                                       f"(relative error {err:.1e}).")
+
+
+def check_initializers(xavier, he):
+    """Hidden tests for ``xavier`` and ``he``: shape, dtype, spread, mean, reproducibility."""
+    for fn, name, target in [(xavier, "xavier", lambda fi: 1.0 / np.sqrt(fi)),
+                             (he, "he", lambda fi: np.sqrt(2.0 / fi))]:
+        for case, (fan_in, fan_out) in enumerate([(500, 200), (150, 600)]):
+            W = fn(fan_in, fan_out, rng_for(name, case))
+            check_shape(f"{name}({fan_in}, {fan_out}, rng)", W, (fan_in, fan_out))
+            std, want = float(np.std(W)), target(fan_in)
+            hint = ""
+            if abs(std / (1.0 / np.sqrt(fan_out)) - 1) < 0.03 and name == "xavier":
+                hint = " It matches 1/sqrt(fan_out): the scale depends on fan_in."
+            elif name == "he" and abs(std / (2.0 / fan_in) - 1) < 0.03:
+                hint = " It matches 2/fan_in: that is the variance; the standard deviation is sqrt(2/fan_in)."
+            elif name == "he" and abs(std / (1.0 / np.sqrt(fan_in)) - 1) < 0.03:
+                hint = " It matches 1/sqrt(fan_in): He initialization has the factor 2 for ReLU."
+            check_true(abs(std / want - 1) < 0.03,
+                       f"{name} on a hidden layer of shape ({fan_in}, {fan_out}): standard deviation "
+                       f"{std:.4g}, expected {want:.4g}.{hint}")
+            check_true(abs(float(np.mean(W))) < 5 * want / np.sqrt(W.size),
+                       f"{name}: the weights must have mean 0 (standard normal draws, scaled).")
+        a = fn(7, 3, rng_for(name, 5))
+        b = fn(7, 3, rng_for(name, 5))
+        check_shape(f"{name}(7, 3, rng)", a, (7, 3))
+        check_array(f"{name} called twice with the same seed", a, b, rtol=0, atol=0,
+                    hint="draw every random number from the rng argument, never from np.random.")
+        c = fn(7, 3, rng_for(name, 6))
+        check_true(not np.allclose(a, c), f"{name}: different seeds must give different weights.")
+        check_shape(f"{name}(1, 4, rng)", fn(1, 4, rng_for(name, 7)), (1, 4))
+        check_true(fn(6, 2, rng_for(name, 8), np.float32).dtype == np.float32,
+                   f"{name}: the result must have the requested dtype.")
+
+
+def check_initialize_params(initialize_params):
+    """Hidden tests for ``initialize_params`` (graded with the reference xavier and he)."""
+    fn = with_reference_globals(initialize_params, xavier=init.xavier, he=init.he)
+    cases = [([7, 5, 3], "he", np.float64, 0.01), ([2, 3], "xavier", np.float64, 0.01),
+             ([4, 8, 8, 2], "normal", np.float32, 0.5), ([6, 3, 2], "zeros", np.float64, 0.01),
+             ([3, 9, 4, 5, 2], "xavier", np.float32, 0.01)]
+    for case, (dims, method, dtype, std) in enumerate(cases):
+        params = fn(list(dims), method, rng_for("initialize_params", case), dtype, std=std)
+        ref = init.initialize_params(dims, method, rng_for("initialize_params", case), dtype, std=std)
+        where = f"for hidden layer sizes with {len(dims) - 1} layers, method {method!r}"
+        check_true(isinstance(params, dict) and set(params) == set(ref),
+                   f"params {where} must have the keys {sorted(ref)}, "
+                   f"got {sorted(params) if isinstance(params, dict) else type(params).__name__}.")
+        for name in ref:
+            check_array(f"params['{name}'] {where}", params[name], ref[name], rtol=1e-6, atol=0,
+                        hint="W[l] of shape (layer_dims[l-1], layer_dims[l]) from the chosen method "
+                             "(std for 'normal'), b[l] zeros of shape (layer_dims[l],), layers in order.")
+            check_true(np.asarray(params[name]).dtype == np.dtype(dtype),
+                       f"params['{name}'] {where} must have dtype {np.dtype(dtype).name}.")

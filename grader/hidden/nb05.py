@@ -1,0 +1,427 @@
+"""Hidden tests for notebook 05 (regularization and training practice).
+
+One ``check_<exercise id>`` per graded exercise, comparing the student's functions with the
+references in ``course.regularization`` and ``course.layers`` on inputs from ``rng_for``.
+Random layers (dropout, drop-connect, noise, log-uniform sampling) are checked through their
+structure and statistics, so any correct way of drawing the random numbers passes; their
+backward passes get caches built here in the documented format, so each exercise is graded on
+its own.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from course import layers, regularization
+from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
+from course.gradcheck import numerical_gradient_array, relative_error
+from grader.hidden.common import rng_for
+
+
+def _same(a, b, rtol=1e-6, atol=1e-12):
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+# ---------------------------------------------------------------- preprocessing
+def check_standardize(fit_standardizer, standardize):
+    """Statistics per feature over the batch, constant features, training statistics reused."""
+    cases = [(1, 5), (7, 3), (50, 12), (4, 784)]
+    for case, (n, d) in enumerate(cases):
+        rng = rng_for("standardize", case)
+        X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + rng.uniform(-5, 5, d)
+        X[:, 0] = 2.5                                     # a constant feature
+        mean, std = fit_standardizer(X.copy())
+        r_mean, r_std = regularization.fit_standardizer(X)
+        check_array(f"mean on a hidden input of shape {(n, d)}", mean, r_mean, rtol=1e-8,
+                    hint="the mean of every feature (column) over the examples: axis=0.")
+        std_arr = as_plain_array("std", std)
+        hint = "population std over axis=0 (divide by N); constant features get std 1."
+        if n > 1 and _same(std_arr[1:], X.std(axis=0, ddof=1)[1:]):
+            hint = "you divided by N - 1 (ddof=1); use the population std, dividing by N (numpy's default)."
+        check_array(f"std on a hidden input of shape {(n, d)}", std_arr, r_std, rtol=1e-8, hint=hint)
+        X_other = rng.standard_normal((3, d)) * 4 + 1
+        got = as_plain_array("standardize(X_other, mean, std)", standardize(X_other.copy(), r_mean, r_std))
+        hint = "(X - mean) / std with the statistics passed in."
+        m2, s2 = regularization.fit_standardizer(X_other)
+        if _same(got, (X_other - m2) / s2):
+            hint = ("you standardized X_other with its own statistics; always use the training statistics "
+                    "passed as mean and std.")
+        check_array(f"standardize on hidden validation data of shape {(3, d)}", got,
+                    regularization.standardize(X_other, r_mean, r_std), rtol=1e-8, hint=hint)
+
+
+def check_pca_whitening(fit_pca_whitening, pca_whiten):
+    """Mean, principal directions (up to sign), variances s**2/N and the whitened data."""
+    cases = [((40, 6), None), ((5, 8), None), ((30, 4), 2), ((25, 5), None)]
+    for case, ((n, d), k) in enumerate(cases):
+        rng = rng_for("pca_whitening", case)
+        A = rng.standard_normal((d, d)) * np.linspace(3.0, 0.3, d)[:, None]
+        X = rng.standard_normal((n, d)) @ A + rng.uniform(-2, 2, d)
+        if case == 3:
+            X[:, 2] = 1.0                                 # a constant feature: one direction of zero variance
+        ref = regularization.PCAWhitener(n_components=k).fit(X)
+        result = fit_pca_whitening(X.copy(), n_components=k) if k is not None else fit_pca_whitening(X.copy())
+        check_true(isinstance(result, tuple) and len(result) == 3,
+                   "fit_pca_whitening must return (mean, components, variances).")
+        mean, comps, var = result
+        where = f"on a hidden input of shape {(n, d)}" + (f" with n_components={k}" if k else "")
+        check_array(f"mean {where}", mean, ref.mean_, rtol=1e-8, atol=1e-10)
+        var = as_plain_array("variances", var)
+        hint = "variances are s**2 / N for the singular values s of X - mean."
+        s = np.sqrt(ref.variances_ * n)
+        if _same(var, s) or _same(var, s**2):
+            hint = ("variances must be s**2 / N: the variance of the data along each direction, "
+                    "not the singular values or their squares.")
+        check_array(f"variances {where}", var, ref.variances_, rtol=1e-7, atol=1e-10, hint=hint)
+        comps = as_plain_array("components", comps)
+        check_shape(f"components {where}", comps, ref.components_.shape)
+        significant = ref.variances_ > 1e-9 * ref.variances_[0]
+        signs = np.sign(np.sum(comps * ref.components_, axis=1))
+        signs[signs == 0] = 1
+        check_array(f"components {where} (up to the sign of each row)", (comps * signs[:, None])[significant],
+                    ref.components_[significant], rtol=1e-6, atol=1e-8,
+                    hint="the principal directions are the rows of Vt from np.linalg.svd(X - mean, full_matrices=False).")
+        # whitening with the reference statistics (graded separately from fit)
+        X_new = rng.standard_normal((4, d)) @ A
+        for data, name in ((X, "training"), (X_new, "hidden new")):
+            got = as_plain_array("Z", pca_whiten(data.copy(), ref.mean_.copy(), ref.components_.copy(),
+                                                 ref.variances_.copy()))
+            want = ref.transform(data)
+            hint = "(X - mean) @ components.T / sqrt(variances + eps)."
+            if _same(got, (data - ref.mean_) @ ref.components_.T / np.sqrt(ref.variances_)) and case == 3:
+                hint = "add eps to the variances before the square root."
+            elif _same(got, data @ ref.components_.T / np.sqrt(ref.variances_ + 1e-5)):
+                hint = "subtract the (training) mean before projecting."
+            check_array(f"pca_whiten on {name} data {where}", got, want, rtol=1e-6, atol=1e-8, hint=hint)
+        got = as_plain_array("Z", pca_whiten(X.copy(), ref.mean_, ref.components_, ref.variances_, eps=0.5))
+        check_array(f"pca_whiten with eps=0.5 {where}", got,
+                    (X - ref.mean_) @ ref.components_.T / np.sqrt(ref.variances_ + 0.5), rtol=1e-6, atol=1e-8,
+                    hint="use the eps argument: sqrt(variances + eps).")
+
+
+# ---------------------------------------------------------------- early stopping
+def check_early_stopping(EarlyStopping):
+    """Stop decisions, best value/epoch and copied parameters against the reference class."""
+    sequences = [
+        (3, 0.0, [0.1, 0.3, 0.3, 0.29, 0.35, 0.35, 0.34, 0.2, 0.5]),
+        (1, 0.0, [0.5, 0.6, 0.6, 0.7]),
+        (2, 0.05, [0.5, 0.54, 0.56, 0.62, 0.6, 0.66, 0.65]),
+        (4, 0.0, [0.9, 0.8, 0.91, 0.7, 0.7, 0.7, 0.7, 0.95]),
+    ]
+    for case, (patience, min_delta, values) in enumerate(sequences):
+        rng = rng_for("early_stopping", case)
+        student = EarlyStopping(patience) if min_delta == 0 else EarlyStopping(patience, min_delta=min_delta)
+        ref = regularization.EarlyStopping(patience, min_delta=min_delta)
+        params = {"W1": rng.standard_normal((3, 2)), "b1": np.zeros(2)}
+        for epoch, value in enumerate(values):
+            for p in params.values():
+                p += 1.0                                  # in-place updates, as in the training loop
+            got = student.step(value, params, epoch)
+            want = ref.step(value, params, epoch)
+            where = f"at epoch {epoch} of a hidden sequence (patience={patience}, min_delta={min_delta})"
+            check_true(isinstance(got, (bool, np.bool_)), f"step() must return a bool, got {type(got).__name__}.")
+            check_true(bool(got) == want,
+                       f"step() returned {bool(got)} {where}, expected {want}: an epoch improves only if "
+                       "val_metric > best_value + min_delta (a tie is no improvement), the counter restarts at "
+                       "every improvement, and step() returns True once it reaches patience.")
+            check_true(student.best_epoch == ref.best_epoch,
+                       f"best_epoch is {student.best_epoch!r} {where}, expected {ref.best_epoch!r}.")
+            check_scalar(f"best_value {where}", student.best_value, ref.best_value)
+            check_true(isinstance(student.best_params, dict) and set(student.best_params) == set(params),
+                       f"best_params {where} should be a dict with the keys {sorted(params)}.")
+            for name in params:
+                check_array(f"best_params['{name}'] {where}", student.best_params[name], ref.best_params[name],
+                            hint="store copies (value.copy()): the training loop updates the arrays in place.")
+            if want:
+                break
+
+
+# ---------------------------------------------------------------- penalties
+def check_penalties(l2_penalty, l1_penalty):
+    """Penalties and gradients for several shapes, strengths and exact zeros."""
+    for case, (shape, lam) in enumerate([((1, 1), 0.5), ((3, 5), 0.01), ((2, 3, 4), 3.0), ((4, 2), 0.0)]):
+        rng = rng_for("penalties", case)
+        W = rng.standard_normal(shape) * 2
+        W.flat[::3] = 0.0
+        where = f"on a hidden W of shape {shape} (lam={lam})"
+        pen, dW = l2_penalty(W.copy(), lam)
+        r_pen, r_dW = regularization.l2_penalty(W, lam)
+        check_scalar(f"L2 penalty {where}", pen, r_pen, rtol=1e-8,
+                     hint="0.5 * lam * sum(W**2) over every entry.")
+        check_array(f"L2 gradient {where}", dW, r_dW, rtol=1e-8,
+                    hint="lam * W; twice that means the 0.5 of the penalty was not used when differentiating.")
+        pen, dW = l1_penalty(W.copy(), lam)
+        r_pen, r_dW = regularization.l1_penalty(W, lam)
+        check_scalar(f"L1 penalty {where}", pen, r_pen, rtol=1e-8, hint="lam * sum(|W|): absolute values.")
+        check_array(f"L1 gradient {where}", dW, r_dW, rtol=1e-8,
+                    hint="lam * sign(W), which is 0 where W == 0 (np.sign), not lam * W.")
+
+
+# ---------------------------------------------------------------- dropout
+def check_dropout(dropout_forward, dropout_backward):
+    """Inverted dropout: test mode, kept fraction, scaling, mask in the cache, backward."""
+    for case, shape in enumerate([(1, 9), (5, 3), (6, 11)]):
+        rng = rng_for("dropout", case)
+        x = rng.standard_normal(shape) + 3.0
+        out, _ = dropout_forward(x.copy(), 0.3, "test", None)
+        check_array(f"out in test mode on a hidden input of shape {shape}", out, x,
+                    hint="inverted dropout leaves test-mode activations unchanged (no mask, no scaling by p).")
+    for case, keep_prob in enumerate([0.8, 0.3, 1.0]):
+        rng = rng_for("dropout", 10 + case)
+        x = (rng.uniform(0.5, 2.0, (400, 250)) * rng.choice([-1, 1], (400, 250))).astype(np.float32)
+        out, cache = dropout_forward(x.copy(), keep_prob, "train", np.random.default_rng(case))
+        out = as_plain_array("out", out)
+        check_shape("out", out, x.shape)
+        check_true(out.dtype == np.float32, f"dropout turned float32 activations into {out.dtype}: cast the mask "
+                                            "to x.dtype.")
+        kept = out != 0
+        frac = kept.mean()
+        hint = ""
+        if abs(frac - (1 - keep_prob)) < 0.01 and keep_prob != 0.5:
+            hint = " You used keep_prob as the probability of DROPPING a unit."
+        check_true(abs(frac - keep_prob) < 0.01,
+                   f"with keep_prob={keep_prob}, {frac:.1%} of the units were kept on a hidden input of 100,000 "
+                   f"units; expected about {keep_prob:.0%}.{hint}")
+        scaled_ok = np.allclose(out[kept], x[kept] / keep_prob, rtol=1e-5)
+        if not scaled_ok and np.allclose(out[kept], x[kept], rtol=1e-5):
+            raise AssertionError("the kept units are not scaled: inverted dropout divides them by keep_prob "
+                                 "so that the expected activation is unchanged.")
+        check_true(scaled_ok, "every kept unit must equal x / keep_prob.")
+        mask = as_plain_array("cache[0] (the mask)", cache[0])
+        check_array("x * mask (the mask stored in the cache)", x * mask, out, rtol=1e-5,
+                    hint="store the mask you multiplied by (entries 0 or 1 / keep_prob) as cache[0].")
+        out2, _ = dropout_forward(x.copy(), keep_prob, "train", np.random.default_rng(100 + case))
+        if keep_prob < 1:
+            check_true(not np.array_equal(np.asarray(out2) != 0, kept),
+                       "two calls with different generators gave the same mask: draw it with the rng argument.")
+    # backward, with caches in the documented format
+    for case, (shape, keep_prob) in enumerate([((1, 6), 0.5), ((4, 7), 0.8), ((9, 2), 0.25)]):
+        rng = rng_for("dropout", 20 + case)
+        mask = (rng.random(shape) < keep_prob) / keep_prob
+        dout = rng.standard_normal(shape)
+        dx = dropout_backward(dout.copy(), (mask.copy(), "train"))
+        hint = "dx = dout * mask, the same mask (already scaled by 1 / keep_prob) as the forward pass."
+        if _same(dx, dout * (mask > 0)):
+            hint = "the mask in the cache already holds 1 / keep_prob: dx = dout * mask."
+        elif _same(dx, dout):
+            hint = "in train mode the dropped units get no gradient: multiply dout by the mask."
+        check_array(f"dx on a hidden input of shape {shape}", dx, dout * mask, hint=hint)
+        check_array(f"dx in test mode on a hidden input of shape {shape}",
+                    dropout_backward(dout.copy(), (None, "test")), dout)
+
+
+def check_dropconnect(dropconnect_forward, dropconnect_backward):
+    """Drop-connect: test mode, kept fraction and scaling of the weight mask, numerical gradients."""
+    for case, (n, d, m) in enumerate([(1, 4, 3), (6, 5, 2), (3, 2, 7)]):
+        rng = rng_for("dropconnect", case)
+        x, W, b = rng.standard_normal((n, d)), rng.standard_normal((d, m)), rng.standard_normal(m)
+        out, _ = dropconnect_forward(x.copy(), W.copy(), b.copy(), 0.5, "test", None)
+        check_array(f"out in test mode on hidden inputs x {x.shape}, W {W.shape}", out, x @ W + b,
+                    hint="test mode: x @ W + b with the full weights, unscaled.")
+    for case, keep_prob in enumerate([0.7, 0.25]):
+        rng = rng_for("dropconnect", 10 + case)
+        x, W, b = rng.standard_normal((5, 300)), rng.standard_normal((300, 200)), rng.standard_normal(200)
+        out, cache = dropconnect_forward(x.copy(), W.copy(), b.copy(), keep_prob, "train", np.random.default_rng(case))
+        check_true(isinstance(cache, tuple) and len(cache) == 4, "the cache must be (x, W_used, mask, mode).")
+        mask = as_plain_array("cache[2] (the mask)", cache[2])
+        check_shape("mask", mask, W.shape)
+        frac = np.mean(mask != 0)
+        hint = " You used keep_prob as the probability of DROPPING a weight." if abs(frac - (1 - keep_prob)) < 0.01 else ""
+        check_true(abs(frac - keep_prob) < 0.01,
+                   f"with keep_prob={keep_prob}, {frac:.1%} of the weights were kept; expected about "
+                   f"{keep_prob:.0%}.{hint}")
+        nz = mask[mask != 0]
+        check_true(bool(np.allclose(nz, 1 / keep_prob)),
+                   "kept weights must be scaled by 1 / keep_prob (mask entries 0 or 1 / keep_prob).")
+        check_array("out in train mode on a hidden input", out, x @ (W * mask) + b, rtol=1e-6, atol=1e-8,
+                    hint="x @ (W * mask) + b; the bias is never dropped.")
+        check_array("W_used (cache[1])", cache[1], W * mask, rtol=1e-6, atol=1e-12)
+    # backward: numerical gradients with a fixed mask, float64
+    for case, (n, d, m, keep_prob) in enumerate([(1, 3, 4, 0.5), (4, 5, 2, 0.8), (3, 6, 6, 0.3)]):
+        rng = rng_for("dropconnect", 20 + case)
+        x, W, b = rng.standard_normal((n, d)), rng.standard_normal((d, m)), rng.standard_normal(m)
+        mask = (rng.random((d, m)) < keep_prob) / keep_prob
+        dout = rng.standard_normal((n, m))
+        dx, dW, db = dropconnect_backward(dout.copy(), (x.copy(), W * mask, mask.copy(), "train"))
+        fwd = lambda x_, W_, b_: x_ @ (W_ * mask) + b_
+        where = f"on hidden inputs x {x.shape}, W {W.shape}"
+        for name, got, num in (
+            ("dx", dx, numerical_gradient_array(lambda v: fwd(v, W, b), x.copy(), dout)),
+            ("dW", dW, numerical_gradient_array(lambda v: fwd(x, v, b), W.copy(), dout)),
+            ("db", db, numerical_gradient_array(lambda v: fwd(x, W, v), b.copy(), dout)),
+        ):
+            check_shape(f"{name} {where}", got, num.shape)
+            err = relative_error(as_plain_array(name, got), num)
+            hints = {"dx": "dx = dout @ W_used.T with the masked, scaled weights.",
+                     "dW": "dW = (x.T @ dout) * mask: dropped weights get zero gradient, kept ones are scaled.",
+                     "db": "db = dout.sum(axis=0): the bias is not dropped."}
+            check_true(err < 1e-7, f"{name} {where} differs from the numerical gradient (relative error "
+                                   f"{err:.2e}). Hint: {hints[name]}")
+        dx, dW, db = dropconnect_backward(dout.copy(), (x.copy(), W.copy(), None, "test"))
+        check_array(f"dW in test mode {where}", dW, x.T @ dout, rtol=1e-8)
+        check_array(f"dx in test mode {where}", dx, dout @ W.T, rtol=1e-8)
+
+
+# ---------------------------------------------------------------- batch norm
+def check_batchnorm_forward(batchnorm_forward):
+    """Train mode (outputs, running averages, cache) and test mode against course.layers."""
+    cases = [((1, 4), {}), ((6, 3), {"momentum": 0.5}), ((50, 7), {"eps": 0.1}), ((8, 5), {"eps": 1e-5, "momentum": 0.9})]
+    for case, (shape, extra) in enumerate(cases):
+        rng = rng_for("batchnorm_forward", case)
+        n, d = shape
+        x = rng.standard_normal(shape) * rng.uniform(0.2, 5, d) + rng.uniform(-3, 3, d)
+        gamma, beta = rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d), rng.standard_normal(d)
+        start_mean, start_var = rng.standard_normal(d), rng.uniform(0.5, 2, d)
+        s_param = {"mode": "train", "running_mean": start_mean.copy(), "running_var": start_var.copy(), **extra}
+        r_param = {"mode": "train", "running_mean": start_mean.copy(), "running_var": start_var.copy(), **extra}
+        where = f"on a hidden input of shape {shape}" + (f" with {extra}" if extra else "")
+        for step in range(2):
+            xs = x + step
+            out, cache = batchnorm_forward(xs.copy(), gamma.copy(), beta.copy(), s_param)
+            r_out, r_cache = layers.batchnorm_forward(xs, gamma, beta, r_param)
+            out = as_plain_array("out", out)
+            hint = "x_hat = (x - batch mean) / sqrt(batch var + eps), var dividing by N; out = gamma * x_hat + beta."
+            mu, var = xs.mean(axis=0), xs.var(axis=0)
+            eps = extra.get("eps", 1e-5)
+            if n > 1 and _same(out, gamma * (xs - mu) / np.sqrt(xs.var(axis=0, ddof=1) + eps) + beta):
+                hint = "the batch variance divides by N (x.var(axis=0)), not N - 1."
+            elif _same(out, gamma * (xs - r_param["running_mean"]) / np.sqrt(r_param["running_var"] + eps) + beta) or \
+                    _same(out, gamma * (xs - s_param.get("running_mean", mu)) / np.sqrt(np.asarray(s_param.get("running_var", var)) + eps) + beta):
+                hint = "in train mode normalize with the statistics of the batch, not the running averages."
+            elif _same(out, gamma * (xs - mu) / (np.sqrt(var) + eps) + beta):
+                hint = "eps goes inside the square root: sqrt(var + eps)."
+            check_array(f"out (train mode, call {step + 1}) {where}", out, r_out, rtol=1e-6, atol=1e-8, hint=hint)
+            check_array(f"cache[0] (x_hat) {where}", cache[0], r_cache[0], rtol=1e-6, atol=1e-8,
+                        hint="the cache is (x_hat, gamma, inv_std, mode).")
+            check_array(f"cache[2] (inv_std) {where}", cache[2], r_cache[2], rtol=1e-6, atol=1e-8,
+                        hint="inv_std = 1 / sqrt(var + eps), shape (D,).")
+            for key in ("running_mean", "running_var"):
+                got = s_param.get(key)
+                check_true(got is not None, f"bn_param['{key}'] is missing after a train-mode call.")
+                hint = f"{key} = momentum * {key} + (1 - momentum) * batch statistic, stored in bn_param."
+                if _same(got, start_mean if key == "running_mean" else start_var) and step == 0:
+                    hint = f"bn_param['{key}'] was not updated: train mode must update the running averages."
+                check_array(f"bn_param['{key}'] after train-mode call {step + 1} {where}", got, r_param[key],
+                            rtol=1e-6, atol=1e-10, hint=hint)
+        # test mode: running statistics, nothing updated
+        t_mean, t_var = rng.standard_normal(d), rng.uniform(0.5, 3, d)
+        for nt in (1, 5):
+            xt = rng.standard_normal((nt, d)) * 2
+            s_param = {"mode": "test", "running_mean": t_mean.copy(), "running_var": t_var.copy(), **extra}
+            out, _ = batchnorm_forward(xt.copy(), gamma.copy(), beta.copy(), s_param)
+            r_out, _ = layers.batchnorm_forward(xt, gamma, beta, {"mode": "test", "running_mean": t_mean,
+                                                                   "running_var": t_var, **extra})
+            check_array(f"out in test mode on a hidden batch of shape {(nt, d)}", out, r_out, rtol=1e-6, atol=1e-8,
+                        hint="test mode normalizes with bn_param['running_mean'] and ['running_var'], never the batch.")
+            check_array("running_mean after a test-mode call", s_param["running_mean"], t_mean,
+                        hint="test mode must leave the running averages alone.")
+            check_array("running_var after a test-mode call", s_param["running_var"], t_var,
+                        hint="test mode must leave the running averages alone.")
+
+
+def check_batchnorm_backward(batchnorm_backward):
+    """dx, dgamma, dbeta against numerical gradients (float64) in train mode, and test mode."""
+    for case, shape in enumerate([(1, 4), (2, 3), (5, 3), (8, 6)]):
+        rng = rng_for("batchnorm_backward", case)
+        n, d = shape
+        x = rng.standard_normal(shape) * rng.uniform(0.5, 3, d) + rng.uniform(-2, 2, d)
+        gamma, beta = rng.uniform(0.5, 2, d) * rng.choice([-1, 1], d), rng.standard_normal(d)
+        dout = rng.standard_normal(shape) + 0.5
+        _, cache = layers.batchnorm_forward(x, gamma, beta, {"mode": "train"})
+        dx, dgamma, dbeta = batchnorm_backward(dout.copy(), tuple(np.copy(c) if isinstance(c, np.ndarray) else c
+                                                                  for c in cache))
+        fwd = lambda x_, g_, b_: layers.batchnorm_forward(x_, g_, b_, {"mode": "train"})[0]
+        where = f"on a hidden input of shape {shape}"
+        x_hat = cache[0]
+        check_shape(f"dbeta {where}", dbeta, (d,))
+        hint = "dbeta = dout.sum(axis=0)."
+        if _same(dbeta, dout.mean(axis=0)):
+            hint = "dbeta sums dout over the batch; you averaged."
+        check_array(f"dbeta {where}", dbeta, dout.sum(axis=0), rtol=1e-7, hint=hint)
+        check_shape(f"dgamma {where}", dgamma, (d,))
+        check_array(f"dgamma {where}", dgamma, numerical_gradient_array(lambda g: fwd(x, g, beta), gamma.copy(), dout),
+                    rtol=1e-5, atol=1e-7, hint="dgamma = (dout * x_hat).sum(axis=0).")
+        check_shape(f"dx {where}", dx, shape)
+        dx_num = numerical_gradient_array(lambda v: fwd(v, gamma, beta), x.copy(), dout)
+        err = relative_error(as_plain_array("dx", dx), dx_num)
+        hint = ("dx = gamma * inv_std / N * (N * dout - dout.sum(0) - x_hat * (dout * x_hat).sum(0)); the batch "
+                "mean and variance depend on x too.")
+        if _same(dx, gamma * cache[2] * dout):
+            hint = ("you treated the batch mean and variance as constants (that is the test-mode gradient); in "
+                    "train mode they depend on x.")
+        if n > 2:
+            check_true(err < 1e-6, f"dx {where} differs from the numerical gradient (relative error {err:.2e}). "
+                                   f"Hint: {hint}")
+        else:  # with one or two examples the normalized output is (almost) constant: dx is (almost) 0
+            check_array(f"dx {where}", dx, layers.batchnorm_backward(dout, cache)[0], rtol=1e-6, atol=1e-9,
+                        hint=hint)
+        _, tcache = layers.batchnorm_forward(x, gamma, beta, {"mode": "test", "running_mean": x.mean(0) + 0.3,
+                                                              "running_var": x.var(0) + 0.5})
+        dx_t, dg_t, db_t = batchnorm_backward(dout.copy(), tcache)
+        check_array(f"dx in test mode {where}", dx_t, gamma * tcache[2] * dout, rtol=1e-6, atol=1e-10,
+                    hint="in test mode the statistics are constants: dx = gamma * inv_std * dout.")
+        check_array(f"dgamma in test mode {where}", dg_t, (dout * tcache[0]).sum(axis=0), rtol=1e-6, atol=1e-10)
+
+
+# ---------------------------------------------------------------- augmentation
+def check_augment(shift_images, add_noise):
+    """Shifts against course.regularization.shift_images; noise through its statistics."""
+    shifts = [(0, 0), (1, 0), (0, 1), (-2, 3), (3, -1), (27, 0), (-28, 5), (4, 30)]
+    for case, (dx, dy) in enumerate(shifts):
+        rng = rng_for("augment", case)
+        n = 1 if case % 2 else 3
+        X = rng.random((n, 784)).astype(np.float32)
+        got = as_plain_array("shift_images(X, dx, dy)", shift_images(X.copy(), dx, dy))
+        want = regularization.shift_images(X, dx, dy)
+        hint = "out[n, r, c] = X[n, r - dy, c - dx], zero where that is outside the image."
+        imgs = X.reshape(n, 28, 28)
+        if _same(got, np.roll(np.roll(imgs, dy, axis=1), dx, axis=2).reshape(n, 784)):
+            hint = "np.roll wraps pixels around to the other side; the uncovered border must be zero."
+        elif _same(got, regularization.shift_images(X, dy, dx)):
+            hint = "dx and dy are swapped: dx moves along the columns (right), dy along the rows (down)."
+        elif _same(got, regularization.shift_images(X, -dx, -dy)):
+            hint = "the shift goes the wrong way: positive dx moves the image to the right, positive dy down."
+        check_array(f"shift_images on a hidden batch of {n} image(s) with dx={dx}, dy={dy}", got, want, hint=hint)
+        check_true(got.dtype == np.float32 or np.asarray(shift_images(X.copy(), dx, dy)).dtype == np.float32,
+                   "shift_images must keep the dtype of X (float32 here).")
+    # noise
+    rng = rng_for("augment", 50)
+    X = rng.uniform(0.3, 0.7, (50, 784)).astype(np.float32)
+    out = as_plain_array("add_noise(X, 0.05, rng)", add_noise(X.copy(), 0.05, np.random.default_rng(3)))
+    check_shape("add_noise(X, 0.05, rng)", out, X.shape)
+    check_true(np.asarray(add_noise(X.copy(), 0.05, np.random.default_rng(3))).dtype == np.float32,
+               "add_noise must keep the dtype of X (float32 here).")
+    diff = out.astype(np.float64) - X
+    check_scalar("the standard deviation of the added noise (std=0.05)", diff.std(), 0.05, rtol=0.03,
+                 hint="add std * rng.standard_normal(X.shape): additive Gaussian noise with that standard deviation.")
+    check_scalar("the mean of the added noise", diff.mean(), 0.0, atol=0.002, hint="the noise must have zero mean.")
+    again = as_plain_array("add_noise", add_noise(X.copy(), 0.05, np.random.default_rng(3)))
+    check_true(bool(np.array_equal(again, out)),
+               "two calls with identically seeded generators gave different noise: draw it from the rng argument.")
+    wide = as_plain_array("add_noise", add_noise(X.copy(), 2.0, np.random.default_rng(4)))
+    check_true(bool(np.all((wide >= 0) & (wide <= 1))), "add_noise must clip the result to [0, 1].")
+    check_true(0.3 < np.mean(wide == 0) < 0.45 and 0.3 < np.mean(wide == 1) < 0.45,
+               "with std=2 most pixels should be clipped to exactly 0 or 1: is the noise scaled by std?")
+    small = np.full((2, 3), 0.5)
+    check_array("add_noise with std=0", add_noise(small.copy(), 0.0, np.random.default_rng(0)), small)
+
+
+# ---------------------------------------------------------------- hyperparameter search
+def check_log_uniform(log_uniform):
+    """Bounds, shape, log-uniform distribution (Kolmogorov-Smirnov distance) and use of rng."""
+    for case, (low, high) in enumerate([(1e-5, 1e-1), (0.5, 2.0), (1e-3, 1e3)]):
+        got = as_plain_array("samples", log_uniform(low, high, 5000, np.random.default_rng(case)))
+        check_shape(f"log_uniform({low}, {high}, 5000, rng)", got, (5000,))
+        check_true(bool(np.all((got >= low) & (got <= high))),
+                   f"samples of log_uniform({low}, {high}, ...) fall outside [low, high] (range {got.min():.3g} to "
+                   f"{got.max():.3g}): did you mix log10 and the natural log, or exponentiate low and high?")
+        u = np.sort((np.log(got) - np.log(low)) / (np.log(high) - np.log(low)))
+        ks = np.max(np.abs(u - (np.arange(1, u.size + 1) - 0.5) / u.size))
+        check_true(ks < 0.03, f"the logarithms of the samples of log_uniform({low}, {high}, ...) are not uniform "
+                              f"(Kolmogorov-Smirnov distance {ks:.3f}): sample u uniformly between log(low) and "
+                              "log(high) and return exp(u).")
+        again = as_plain_array("samples", log_uniform(low, high, 5000, np.random.default_rng(case)))
+        check_true(bool(np.array_equal(again, got)),
+                   "two calls with identically seeded generators gave different samples: use the rng argument.")
+    check_shape("log_uniform(1e-4, 1.0, (2, 3), rng)", log_uniform(1e-4, 1.0, (2, 3), np.random.default_rng(9)), (2, 3))
+    check_shape("log_uniform(1e-4, 1.0, 1, rng)", log_uniform(1e-4, 1.0, 1, np.random.default_rng(9)), (1,))

@@ -1,0 +1,277 @@
+"""Hidden tests for notebook 06 (the MNIST capstone).
+
+One ``check_<exercise id>`` per graded exercise. The small exercises (average darkness, the
+four-bit code, the worst-mistakes selector) are compared with the references below on inputs
+drawn from ``rng_for(<exercise id>, case)``: several sizes including a batch of one, values
+placed so that the usual mistakes (argmax for argmin, the wrong bit order, sums for means,
+positions in a subset for positions in the data) give a different answer. The capstone
+network is checked through its predictions on the MNIST test set, never retrained here.
+
+Every check is sealed (``@hidden_check``): it calls the student's functions in a fixed order on
+deterministic inputs, so the grader can replay the recorded answers outside the kernel.
+Messages name shapes but never print the hidden inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from course import data, train
+from course.checks import as_plain_array, check_array, check_shape, check_true
+from grader.hidden.common import copies, hidden_check, rng_for
+
+#: the accuracy the capstone network must reach on the MNIST test set
+CAPSTONE_THRESHOLD = 0.98
+#: bit weights of the four-bit code, most significant bit first
+BIT_WEIGHTS = np.array([8, 4, 2, 1])
+
+
+# ----------------------------------------------------------------------------- references
+def darkness_fit(X, y, num_classes=10):
+    """Reference: mean darkness (mean pixel value) of the images of each class, shape (C,)."""
+    darkness = np.asarray(X, dtype=np.float64).mean(axis=1)
+    return np.array([darkness[y == c].mean() for c in range(num_classes)])
+
+
+def darkness_predict(X, means):
+    """Reference: the class whose mean darkness is closest to each image's darkness, (N,)."""
+    darkness = np.asarray(X, dtype=np.float64).mean(axis=1)
+    return np.argmin(np.abs(darkness[:, None] - np.asarray(means)[None, :]), axis=1)
+
+
+def four_bit_encode(y):
+    """Reference: the four binary digits of each label, most significant first, (N, 4)."""
+    return ((np.asarray(y)[:, None] // BIT_WEIGHTS[None, :]) % 2).astype(np.float64)
+
+
+def four_bit_decode(outputs):
+    """Reference: read each output row as four bits (> 0.5 is a one), return the integers."""
+    return (np.asarray(outputs) > 0.5).astype(np.int64) @ BIT_WEIGHTS
+
+
+def worst_mistakes(probs, y, k):
+    """Reference: indices of the k misclassified rows with the lowest probability of the truth."""
+    probs = np.asarray(probs)
+    wrong = np.flatnonzero(probs.argmax(axis=1) != y)
+    p_true = probs[wrong, y[wrong]]
+    return wrong[np.argsort(p_true, kind="stable")][:k]
+
+
+# ----------------------------------------------------------------------------- helpers
+def _same(a, b):
+    """True when ``a`` has the shape and values of ``b`` (to recognize a known bug)."""
+    try:
+        a = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    b = np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and bool(np.all(np.isfinite(a))) and np.allclose(a, b, atol=1e-9)
+
+
+def _unchanged(name, before, after):
+    check_true(bool(np.array_equal(before, after)),
+               f"your function modified its input {name} in place; work on new arrays instead.")
+
+
+def _images(rng, n, d):
+    """Images whose darkness varies a lot from row to row (values in [0, 1])."""
+    level = rng.uniform(0.05, 0.9, size=(n, 1))
+    return np.clip(level + rng.normal(0.0, 0.1, size=(n, d)), 0.0, 1.0)
+
+
+def _labels_all_classes(rng, n, c):
+    """n labels in 0..c-1 in which every class occurs (n >= c), in random order."""
+    y = np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)])
+    return rng.permutation(y)
+
+
+def _integer_labels(name, value, n):
+    """The student's labels as an int array of shape (n,), or a clear failure."""
+    arr = as_plain_array(name, value)
+    check_shape(name, arr, (n,))
+    check_true(bool(np.all(arr == np.round(arr))),
+               f"{name} must hold whole class numbers, got fractional values: return the index "
+               "of the class (an integer), not a darkness or probability value.")
+    return arr.astype(np.int64)
+
+
+# ----------------------------------------------------------------------------- checks
+@hidden_check
+def check_darkness_fit(darkness_fit_fn):
+    """darkness_fit(X, y, num_classes) -> (C,) mean darkness per class, on hidden images."""
+    for case, (n, d, c) in enumerate([(12, 5, 3), (40, 16, 10), (7, 1, 7), (30, 9, 4)]):
+        rng = rng_for("darkness_fit", case)
+        X = _images(rng, n, d)
+        y = _labels_all_classes(rng, n, c)
+        args = copies(X, y)
+        means = darkness_fit_fn(args[0], args[1], c)
+        expected = darkness_fit(X, y, c)
+        where = f"on hidden images X of shape {(n, d)} with {c} classes"
+        hint = "darkness = mean pixel value of an image; average it over the images of class c."
+        arr = as_plain_array("means", means)
+        if arr.shape == (d,) and d != c:
+            hint = ("you averaged over the images (axis 0), which gives one value per pixel: "
+                    "average over the pixels of each image (axis=1) first.")
+        elif _same(arr, expected * d) and d > 1:
+            hint = ("your means are exactly D times too large: darkness is the *mean* pixel value "
+                    "of an image, not the sum.")
+        elif arr.shape == (c,):
+            counts = np.bincount(y, minlength=c)
+            if _same(arr, expected * counts) and np.any(counts > 1):
+                hint = ("you summed the darkness of the images of each class; divide by the number "
+                        "of images in that class to get the mean.")
+            elif np.any(arr[-1:] == 0) and _same(arr[:-1], expected[:-1]):
+                hint = "the last class is missing: loop over range(num_classes)."
+        check_array(f"means {where}", means, expected, rtol=1e-6, atol=1e-9, hint=hint)
+        _unchanged("X", X, args[0])
+        _unchanged("y", y, args[1])
+
+
+@hidden_check
+def check_darkness_predict(darkness_predict_fn):
+    """darkness_predict(X, means) -> (N,) nearest class mean, with unsorted hidden means."""
+    for case, (n, d, c) in enumerate([(1, 4, 3), (25, 6, 10), (9, 1, 5), (16, 12, 2)]):
+        rng = rng_for("darkness_predict", case)
+        X = _images(rng, n, d)
+        means = rng.permutation(np.linspace(0.1, 0.85, c) + rng.uniform(-0.02, 0.02, size=c))
+        args = copies(X, means)
+        pred = darkness_predict_fn(*args)
+        expected = darkness_predict(X, means)
+        where = f"on hidden images X of shape {(n, d)} with {c} class means"
+        arr = _integer_labels(f"y_pred {where}", pred, n)
+        darkness = X.mean(axis=1)
+        diff = darkness[:, None] - means[None, :]
+        hint = "predict the class c that minimizes |darkness(x) - means[c]|."
+        if _same(arr, np.argmax(np.abs(diff), axis=1)):
+            hint = "you picked the *farthest* class mean (argmax); use the closest (argmin)."
+        elif _same(arr, np.argmin(diff, axis=1)):
+            hint = ("take the absolute value of the difference: without it the most negative "
+                    "difference (the largest mean) always wins.")
+        elif d > 1 and _same(arr, np.argmin(np.abs(X.sum(axis=1)[:, None] - means[None, :]), axis=1)):
+            hint = "the darkness of an image is its *mean* pixel value (as in darkness_fit), not the sum."
+        check_array(f"y_pred {where}", arr, expected, rtol=0, atol=0, hint=hint)
+        _unchanged("X", X, args[0])
+
+
+@hidden_check
+def check_four_bit_encode(four_bit_encode_fn):
+    """four_bit_encode(y) -> (N, 4) bits, most significant first, for every label 0..9."""
+    cases = [np.arange(10), np.array([9]), rng_for("four_bit_encode", 0).integers(0, 10, size=23)]
+    for y in cases:
+        args = copies(y)
+        bits = four_bit_encode_fn(*args)
+        expected = four_bit_encode(y)
+        where = f"for hidden labels of shape {y.shape}"
+        arr = as_plain_array("bits", bits)
+        hint = "bit k of label y is (y // 2**(3 - k)) % 2, the most significant bit first."
+        if _same(arr, expected[:, ::-1]):
+            hint = ("your bits are in reverse order: column 0 must hold the most significant bit "
+                    "(8), column 3 the least significant (1), so 6 -> [0, 1, 1, 0] and 1 -> [0, 0, 0, 1].")
+        elif arr.shape == (4, y.size) and y.size != 4:
+            hint = "one row per label: the result has shape (N, 4), not (4, N)."
+        elif arr.shape == expected.shape and np.any(arr > 1):
+            hint = "every entry must be 0 or 1: take the remainder modulo 2 (or shift and mask)."
+        check_array(f"bits {where}", bits, expected, rtol=0, atol=0, hint=hint)
+        _unchanged("y", y, args[0])
+
+
+@hidden_check
+def check_four_bit_decode(four_bit_decode_fn):
+    """four_bit_decode(outputs) -> (N,) integers, a bit is one where the output exceeds 0.5."""
+    for case, n in enumerate([1, 10, 37]):
+        rng = rng_for("four_bit_decode", case)
+        bits = rng.integers(0, 2, size=(n, 4))
+        if case == 1:  # every label 0..9 once, plus rows that are no digit at all
+            bits = four_bit_encode(np.arange(10)).astype(np.int64)
+            bits[8:] = [[1, 1, 0, 0], [1, 1, 1, 1]]
+        # sigmoid-like outputs: near the bit but never exactly 0, 0.5 or 1
+        outputs = np.where(bits == 1, rng.uniform(0.52, 0.99, size=(n, 4)),
+                           rng.uniform(0.01, 0.48, size=(n, 4)))
+        args = copies(outputs)
+        pred = four_bit_decode_fn(*args)
+        expected = four_bit_decode(outputs)
+        where = f"for hidden outputs of shape {(n, 4)}"
+        arr = _integer_labels(f"y_pred {where}", pred, n)
+        hint = "threshold each output at 0.5, then y = 8*b0 + 4*b1 + 2*b2 + b3."
+        if _same(arr, bits @ BIT_WEIGHTS[::-1]):
+            hint = "you read the bits in reverse order: column 0 is the most significant bit (worth 8)."
+        elif _same(arr, bits.sum(axis=1)):
+            hint = "you counted the ones; each bit has its own weight 8, 4, 2, 1."
+        elif _same(arr, np.argmax(outputs, axis=1)):
+            hint = "these are four bits of one number, not four class scores: do not take the argmax."
+        elif np.all(arr == 15):
+            hint = "sigmoid outputs lie in (0, 1), so compare with 0.5, not with 0."
+        check_array(f"y_pred {where}", arr, expected, rtol=0, atol=0, hint=hint)
+        _unchanged("outputs", outputs, args[0])
+
+
+def _probs(rng, n, c):
+    """Rows of class probabilities with a clear winner most of the time."""
+    logits = rng.normal(0.0, 2.0, size=(n, c))
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@hidden_check
+def check_worst_mistakes(worst_mistakes_fn):
+    """worst_mistakes(probs, y, k) -> indices into the data, worst first, mistakes only."""
+    for case, (n, c, k) in enumerate([(30, 5, 4), (50, 10, 7), (12, 3, 20), (1, 4, 1), (25, 10, 1)]):
+        rng = rng_for("worst_mistakes", case)
+        probs = _probs(rng, n, c)
+        y = probs.argmax(axis=1)
+        flip = rng.random(n) < 0.5  # about half of the rows are mistakes
+        y = np.where(flip, (y + rng.integers(1, c, size=n)) % c, y)
+        if case == 3:
+            y = (probs.argmax(axis=1) + 1) % c  # the single row is a mistake
+        args = copies(probs, y)
+        out = worst_mistakes_fn(args[0], args[1], k)
+        expected = worst_mistakes(probs, y, k)
+        where = f"on hidden probabilities of shape {(n, c)} with k={k}"
+        arr = as_plain_array(f"indices {where}", out)
+        wrong = np.flatnonzero(probs.argmax(axis=1) != y)
+        p_true = probs[np.arange(n), y]
+        hint = ("keep the rows whose argmax differs from y, sort them by probs[i, y[i]] ascending, "
+                "return the first k of their row indices.")
+        if arr.ndim == 1 and arr.size and np.all(arr >= 0) and np.all(arr < n) and np.all(arr == np.round(arr)):
+            got = arr.astype(np.int64)
+            if _same(got, np.argsort(p_true, kind="stable")[:k]):
+                hint = ("some of your rows are classified correctly: keep only the mistakes "
+                        "(argmax of probs differs from y) before sorting.")
+            elif _same(got, wrong[np.argsort(p_true[wrong], kind="stable")[::-1]][:k]):
+                hint = ("your order is reversed: the worst mistake gives the *lowest* probability "
+                        "to the true class.")
+            elif _same(got, np.argsort(p_true[wrong], kind="stable")[:k]):
+                hint = ("these are positions within the list of mistakes, not rows of the data: "
+                        "map them back (wrong[order]).")
+            elif _same(got, wrong[np.argsort(-probs[wrong].max(axis=1), kind="stable")][:k]):
+                hint = ("you ranked by the confidence of the (wrong) prediction; rank by the "
+                        "probability given to the true class, lowest first.")
+        check_array(f"indices {where}", out, expected, rtol=0, atol=0, hint=hint)
+        _unchanged("probs", probs, args[0])
+        _unchanged("y", y, args[1])
+    # no mistakes at all: an empty result, not an error
+    probs = _probs(rng_for("worst_mistakes", 9), 6, 4)
+    out = worst_mistakes_fn(probs.copy(), probs.argmax(axis=1), 3)
+    check_shape("indices when every prediction is right", out, (0,))
+
+
+@hidden_check
+def check_build_and_train(predict):
+    """The trained capstone model's test accuracy on MNIST is at least 98.0%.
+
+    Parameters
+    ----------
+    predict : callable
+        The trained model's ``predict(X) -> scores (N, 10)``; called once, on the test images.
+    """
+    _, _, (X_test, y_test) = data.load_mnist()
+    scores = predict(X_test.copy())
+    arr = as_plain_array("scores on the test images", scores)
+    check_shape("scores on the test images", arr, (X_test.shape[0], 10))
+    check_true(bool(np.all(np.isfinite(arr))),
+               "the model's scores on the test images contain NaN or infinite values: "
+               "did the training diverge (learning rate too large)?")
+    acc = train.accuracy(arr, y_test)
+    check_true(acc >= CAPSTONE_THRESHOLD,
+               f"test accuracy {100 * acc:.2f}% is below the required {100 * CAPSTONE_THRESHOLD:.1f}%. "
+               "Compare your validation curve with the reference's: more epochs, Adam with a "
+               "decaying learning rate, augmentation and dropout usually close the gap.")

@@ -1,0 +1,43 @@
+"""The reference guard: student code under a hidden check cannot call the exercise's reference."""
+import numpy as np
+import pytest
+
+import course.linear
+from grader.hidden import guard
+from grader.hidden.common import with_reference_globals
+
+X, W, b = np.ones((2, 3)), np.ones((3, 1)), np.zeros(1)
+
+
+@pytest.fixture
+def guarded(monkeypatch):
+    """Install the guard for `predict`, and undo it after the test."""
+    monkeypatch.setattr(course.linear, "predict", course.linear.predict)
+    wrapped = guard.install(["predict"])
+    assert "course.linear.predict" in wrapped
+    return course.linear.predict
+
+
+def cheating_predict(X, W, b):  # this file is not under course/ or grader/: untrusted
+    return course.linear.predict(X, W, b)
+
+
+def test_reference_refused_to_graded_student_code(guarded):
+    with guard.grading(), pytest.raises(guard.ReferenceUsedError, match="reference"):
+        cheating_predict(X, W, b)
+
+
+def test_reference_allowed_outside_grading(guarded):
+    np.testing.assert_array_equal(cheating_predict(X, W, b), X @ W + b)
+
+
+def test_isolation_hands_over_a_trusted_reference(guarded):
+    notebook = {}
+    exec("def model(X, W, b):\n    return predict(X, W, b) * 2\n", notebook)
+    iso = with_reference_globals(notebook["model"], predict=course.linear.predict)
+    with guard.grading():
+        np.testing.assert_array_equal(iso(X, W, b), 2 * (X @ W + b))
+
+
+def test_install_is_idempotent(guarded):
+    assert guard.install(["predict"]) == []
