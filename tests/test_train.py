@@ -1,0 +1,280 @@
+"""Tests for course/train.py: mini-batch iterator, accuracy, confusion matrix, train()."""
+import importlib.util
+
+import numpy as np
+import pytest
+
+from course import optim
+from course.regularization import EarlyStopping
+from course.train import accuracy, confusion_matrix, iterate_minibatches, train
+
+
+class SoftmaxRegression:
+    """A tiny model with the interface train() expects; its loss is written here."""
+
+    def __init__(self, d, c, dtype=np.float32):
+        self.params = {"W": np.zeros((d, c), dtype=dtype), "b": np.zeros(c, dtype=dtype)}
+        self.loss_calls = 0
+
+    def predict(self, X):
+        return X @ self.params["W"] + self.params["b"]
+
+    def loss(self, X, y):
+        self.loss_calls += 1
+        scores = self.predict(X)
+        scores = scores - scores.max(axis=1, keepdims=True)
+        probs = np.exp(scores)
+        probs /= probs.sum(axis=1, keepdims=True)
+        n = X.shape[0]
+        loss = -np.log(probs[np.arange(n), y] + 1e-12).mean()
+        dscores = probs
+        dscores[np.arange(n), y] -= 1
+        dscores /= n
+        return float(loss), {"W": X.T @ dscores, "b": dscores.sum(axis=0)}
+
+
+def separable_data(rng, n=300):
+    """Three well separated 2-D blobs, float32, int labels."""
+    centers = np.array([[3.0, 0.0], [-3.0, 3.0], [-3.0, -3.0]])
+    y = rng.integers(0, 3, size=n)
+    X = (centers[y] + 0.5 * rng.standard_normal((n, 2))).astype(np.float32)
+    return X, y
+
+
+# --------------------------------------------------------------------------- iterator
+def collect(X, y, batch_size, rng, shuffle=True):
+    return list(iterate_minibatches(X, y, batch_size, rng, shuffle=shuffle))
+
+
+def test_iterator_covers_every_example_once_with_partial_batch():
+    X = np.arange(23 * 2).reshape(23, 2)
+    y = np.arange(23)
+    batches = collect(X, y, 5, np.random.default_rng(0))
+    assert [len(yb) for _, yb in batches] == [5, 5, 5, 5, 3]
+    seen = np.concatenate([yb for _, yb in batches])
+    np.testing.assert_array_equal(np.sort(seen), np.arange(23))
+    for Xb, yb in batches:  # rows stay paired with their labels
+        np.testing.assert_array_equal(Xb[:, 0], 2 * yb)
+
+
+def test_iterator_shuffles_differently_each_epoch_but_deterministically():
+    X, y = np.zeros((40, 1)), np.arange(40)
+    rng = np.random.default_rng(1)
+    first = np.concatenate([yb for _, yb in collect(X, y, 8, rng)])
+    second = np.concatenate([yb for _, yb in collect(X, y, 8, rng)])
+    assert not np.array_equal(first, second)
+    assert not np.array_equal(first, np.arange(40))
+    again = np.concatenate([yb for _, yb in collect(X, y, 8, np.random.default_rng(1))])
+    np.testing.assert_array_equal(first, again)
+
+
+def test_iterator_no_shuffle_and_y_none():
+    X = np.arange(7)[:, None]
+    batches = collect(X, None, 3, None, shuffle=False)
+    assert [yb for _, yb in batches] == [None, None, None]
+    np.testing.assert_array_equal(np.concatenate([xb for xb, _ in batches])[:, 0], np.arange(7))
+    assert len(collect(X, None, 10, np.random.default_rng(0))) == 1
+
+
+# --------------------------------------------------------------------------- metrics
+def test_accuracy_hand_example():
+    scores = np.array([[0.1, 0.9], [2.0, -1.0], [0.3, 0.2], [-1.0, 1.0]])
+    assert accuracy(scores, np.array([1, 0, 1, 1])) == pytest.approx(0.75)
+    assert accuracy(scores, np.eye(2)[[1, 0, 1, 1]]) == pytest.approx(0.75)
+
+
+def test_confusion_matrix_hand_example():
+    cm = confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
+    np.testing.assert_array_equal(cm, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    assert cm.shape == (3, 3) and cm.sum() == 6
+
+
+# --------------------------------------------------------------------------- train
+def test_train_lowers_loss_on_separable_problem():
+    rng = np.random.default_rng(0)
+    X, y = separable_data(rng)
+    model = SoftmaxRegression(2, 3)
+    history = train(model, X[:200], y[:200], X[200:], y[200:], optimizer="sgd",
+                    optim_config={"learning_rate": 0.5}, epochs=5, batch_size=32,
+                    rng=rng, verbose=False)
+    assert set(history) == {"loss", "train_acc", "val_acc", "lr"}
+    assert all(len(history[k]) == 5 for k in history)
+    assert history["loss"][-1] < 0.5 * history["loss"][0]
+    assert history["val_acc"][-1] > 0.95 and history["train_acc"][-1] > 0.95
+    assert history["lr"] == [0.5] * 5
+    assert model.params["W"].dtype == np.float32
+    assert model.loss_calls == 5 * 7  # ceil(200 / 32) steps per epoch, partial batch included
+
+
+def test_history_loss_is_mean_of_minibatch_losses():
+    X, y = separable_data(np.random.default_rng(10), n=50)
+    model = SoftmaxRegression(2, 3)
+    losses = []
+    original = model.loss
+
+    def loss(Xb, yb):
+        value, grads = original(Xb, yb)
+        losses.append(value)
+        return value, grads
+
+    model.loss = loss
+    history = train(model, X, y, optim_config={"learning_rate": 0.5}, epochs=2,
+                    batch_size=20, rng=np.random.default_rng(0), verbose=False)
+    assert len(losses) == 6  # 20 + 20 + 10 per epoch
+    np.testing.assert_allclose(history["loss"], [np.mean(losses[:3]), np.mean(losses[3:])],
+                               rtol=1e-12)
+
+
+def test_train_without_validation_data_and_other_optimizers():
+    X, y = separable_data(np.random.default_rng(1), n=100)
+    for name in optim.OPTIMIZERS:
+        model = SoftmaxRegression(2, 3)
+        history = train(model, X, y, optimizer=name, optim_config={"learning_rate": 0.05},
+                        epochs=3, batch_size=10, rng=np.random.default_rng(2), verbose=False)
+        assert history["val_acc"] == [None, None, None]
+        assert history["loss"][-1] < history["loss"][0], name
+
+
+def test_train_gives_each_parameter_its_own_config():
+    seen = []
+
+    def recording_update(w, dw, config):
+        seen.append(id(config))
+        config["calls"] = config.get("calls", 0) + 1
+        return w - 0.1 * dw, config
+
+    base = {"learning_rate": 0.1}
+    X, y = separable_data(np.random.default_rng(3), n=40)
+    train(SoftmaxRegression(2, 3), X, y, optimizer=recording_update, optim_config=base,
+          epochs=2, batch_size=20, rng=np.random.default_rng(0), verbose=False)
+    assert len(set(seen)) == 2 and len(seen) == 2 * 2 * 2
+    assert base == {"learning_rate": 0.1}  # the caller's dict is copied, not filled
+
+
+def test_lr_schedule_sets_learning_rate_each_epoch():
+    X, y = separable_data(np.random.default_rng(4), n=50)
+    used = []
+
+    def sgd_spy(w, dw, config):
+        used.append(config["learning_rate"])
+        return optim.sgd(w, dw, config)
+
+    history = train(SoftmaxRegression(2, 3), X, y, optimizer=sgd_spy,
+                    optim_config={"learning_rate": 1.0},
+                    lr_schedule=lambda e: optim.step_decay(1.0, e, drop=0.5, every=1),
+                    epochs=3, batch_size=25, rng=np.random.default_rng(0), verbose=False)
+    assert history["lr"] == [1.0, 0.5, 0.25]
+    assert used == [1.0] * 4 + [0.5] * 4 + [0.25] * 4  # 2 batches x 2 params per epoch
+
+
+def test_early_stopping_restores_best_params():
+    rng = np.random.default_rng(5)
+    X, y = separable_data(rng, n=120)
+    y_val = y[80:].copy()
+    model = SoftmaxRegression(2, 3)
+    snapshots = []
+
+    class Recorder(EarlyStopping):
+        def step(self, val_metric, params, epoch):
+            snapshots.append({k: v.copy() for k, v in params.items()})
+            return super().step(val_metric, params, epoch)
+
+    # a huge learning rate with label noise makes validation accuracy go up and down
+    y_noisy = y[:80].copy()
+    y_noisy[::3] = rng.integers(0, 3, size=y_noisy[::3].size)
+    stopper = Recorder(patience=2)
+    history = train(model, X[:80], y_noisy, X[80:], y_val, optimizer="sgd",
+                    optim_config={"learning_rate": 20.0}, epochs=30, batch_size=8,
+                    rng=rng, early_stopping=stopper, verbose=False)
+    best = history["best_epoch"]
+    assert best == stopper.best_epoch
+    assert history["val_acc"][best] == max(history["val_acc"])
+    for name in model.params:
+        np.testing.assert_array_equal(model.params[name], snapshots[best][name])
+    # stopped early, exactly `patience` epochs after the best, and the best was not the last
+    assert len(history["loss"]) == best + 1 + 2 < 30
+    assert np.abs(snapshots[-1]["W"] - snapshots[best]["W"]).max() > 0
+
+
+def test_early_stopping_int_patience_and_needs_validation():
+    X, y = separable_data(np.random.default_rng(6), n=60)
+    history = train(SoftmaxRegression(2, 3), X[:40], y[:40], X[40:], y[40:],
+                    optim_config={"learning_rate": 0.5}, epochs=50, batch_size=10,
+                    rng=np.random.default_rng(0), early_stopping=1, verbose=False)
+    assert "best_epoch" in history and len(history["loss"]) < 50
+    with pytest.raises(ValueError):
+        train(SoftmaxRegression(2, 3), X, y, epochs=1, rng=np.random.default_rng(0),
+              early_stopping=3, verbose=False)
+
+
+def test_augment_is_applied_to_every_batch():
+    X, y = separable_data(np.random.default_rng(7), n=30)
+    sizes = []
+
+    def augment(Xb, rng):
+        sizes.append(len(Xb))
+        return Xb + rng.normal(0, 0.01, Xb.shape).astype(Xb.dtype)
+
+    train(SoftmaxRegression(2, 3), X, y, epochs=2, batch_size=8,
+          rng=np.random.default_rng(0), augment=augment, verbose=False)
+    assert sizes == [8, 8, 8, 6] * 2
+
+
+def test_train_accuracy_on_fixed_subset(monkeypatch):
+    import course.train as course_train
+
+    monkeypatch.setattr(course_train, "TRAIN_ACC_SAMPLES", 50)
+    X, y = separable_data(np.random.default_rng(8), n=200)
+    model = SoftmaxRegression(2, 3)
+    seen = []
+    original = model.predict
+
+    def predict(Xp):
+        seen.append(Xp.copy())
+        return original(Xp)
+
+    model.predict = predict  # loss() calls predict too, on batches of 40
+    train(model, X, y, epochs=2, batch_size=40, rng=np.random.default_rng(0), verbose=False)
+    evaluated = [Xp for Xp in seen if len(Xp) != 40]
+    assert [len(Xp) for Xp in evaluated] == [50, 50]
+    np.testing.assert_array_equal(evaluated[0], evaluated[1])  # the same subset each epoch
+
+
+@pytest.mark.skipif(importlib.util.find_spec("course.network") is None,
+                    reason="course/network.py not written yet")
+def test_train_fully_connected_net():
+    from course.network import FullyConnectedNet
+
+    rng = np.random.default_rng(9)
+    X, y = separable_data(rng, n=300)
+    model = FullyConnectedNet([2, 16, 3], rng=np.random.default_rng(0))
+    history = train(model, X[:200], y[:200], X[200:], y[200:], optimizer="adam",
+                    optim_config={"learning_rate": 1e-2}, epochs=10, batch_size=20,
+                    rng=rng, verbose=False)
+    assert history["loss"][-1] < history["loss"][0]
+    assert history["val_acc"][-1] > 0.95
+    assert all(p.dtype == np.float32 for p in model.params.values())
+
+
+def test_train_with_random_augment_on_images():
+    from course.regularization import random_augment
+
+    rng = np.random.default_rng(11)
+    X = np.zeros((40, 784), dtype=np.float32)
+    y = np.arange(40) % 2
+    X[y == 0, 28 * 14 + 8:28 * 14 + 20] = 1.0  # class 0: a horizontal bar
+    X[y == 1, 14:784:28] = 1.0  # class 1: a vertical bar
+    history = train(SoftmaxRegression(784, 2), X, y, optim_config={"learning_rate": 0.5},
+                    epochs=3, batch_size=16, rng=rng, augment=random_augment, verbose=False)
+    assert history["train_acc"][-1] == 1.0
+
+
+def test_progress_bar_only_when_verbose(capsys):
+    X, y = separable_data(np.random.default_rng(12), n=30)
+    train(SoftmaxRegression(2, 3), X, y, epochs=2, batch_size=10,
+          rng=np.random.default_rng(0), verbose=False)
+    quiet = capsys.readouterr()
+    assert quiet.out == "" and quiet.err == ""
+    train(SoftmaxRegression(2, 3), X, y, epochs=2, batch_size=10,
+          rng=np.random.default_rng(0), verbose=True)
+    assert "2/2" in capsys.readouterr().err
