@@ -41,3 +41,14 @@ def test_isolation_hands_over_a_trusted_reference(guarded):
 
 def test_install_is_idempotent(guarded):
     assert guard.install(["predict"]) == []
+
+
+def test_handing_over_the_reference_itself_is_refused(guarded):
+    """A student who writes `predict = course.linear.predict` gets nothing from the check."""
+    from grader.hidden.sealed import Recorder
+    with pytest.raises(guard.ReferenceUsedError):
+        Recorder(course.linear.predict, [])(X, W, b)
+
+
+def test_the_guarded_reference_does_not_expose_the_original(guarded):
+    assert not hasattr(course.linear.predict, "__wrapped__")

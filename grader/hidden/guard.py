@@ -11,7 +11,6 @@ hand the student's function references through :func:`trusted`.
 """
 from __future__ import annotations
 
-import functools
 import importlib
 import os
 import pkgutil
@@ -23,6 +22,8 @@ TRUSTED_DIRS = (str(_ROOT / "grader") + os.sep, str(_ROOT / "course") + os.sep)
 ENV_VAR = "GRADER_GUARDED_NAMES"
 
 _state = {"depth": 0, "violations": []}
+_originals: dict[int, object] = {}   # id(wrapper) -> the reference it guards
+UNTRUSTED_CODE: set = set()          # code in grader/ that calls student functions (the Recorder)
 
 
 class ReferenceUsedError(RuntimeError):
@@ -30,16 +31,18 @@ class ReferenceUsedError(RuntimeError):
 
 
 def _trusted_caller(depth: int = 2) -> bool:
-    filename = sys._getframe(depth).f_code.co_filename
+    frame = sys._getframe(depth)
+    if frame.f_code in UNTRUSTED_CODE:  # the student handed the reference itself to the check
+        return False
     try:
-        path = str(Path(filename).resolve())
+        path = str(Path(frame.f_code.co_filename).resolve())
     except (OSError, ValueError):
         return False
     return path.startswith(TRUSTED_DIRS)
 
 
 def _tripwire(fn, qualname: str):
-    @functools.wraps(fn)
+    # no functools.wraps: it would hand the unguarded function out as __wrapped__
     def guarded(*args, **kwargs):
         if _state["depth"] > 0 and not _trusted_caller():
             _state["violations"].append(qualname)
@@ -47,7 +50,9 @@ def _tripwire(fn, qualname: str):
                 f"{qualname} is the course's reference implementation of an exercise; "
                 "while grading, your function must compute the answer itself.")
         return fn(*args, **kwargs)
-    guarded.__guarded__ = fn
+    guarded.__name__, guarded.__qualname__, guarded.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
+    guarded.__module__ = fn.__module__
+    _originals[id(guarded)] = fn
     return guarded
 
 
@@ -64,7 +69,7 @@ def install(names) -> list[str]:
         module = importlib.import_module(f"course.{info.name}")
         for name in names:
             fn = getattr(module, name, None)
-            if callable(fn) and not hasattr(fn, "__guarded__") and not isinstance(fn, type):
+            if callable(fn) and id(fn) not in _originals and not isinstance(fn, type):
                 setattr(module, name, _tripwire(fn, f"course.{info.name}.{name}"))
                 wrapped.append(f"course.{info.name}.{name}")
     return wrapped
@@ -83,9 +88,9 @@ class grading:
 
 def trusted(ref):
     """Wrap a reference so student code may call it (used by ``with_reference_globals``)."""
-    ref = getattr(ref, "__guarded__", ref)
+    ref = _originals.get(id(ref), ref)
 
-    @functools.wraps(ref)
     def call(*args, **kwargs):
         return ref(*args, **kwargs)
+    call.__name__ = getattr(ref, "__name__", "reference")
     return call

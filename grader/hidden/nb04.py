@@ -124,21 +124,27 @@ def check_ewa(student_ewa):
             got = student_ewa(values.copy(), beta, bias_correction=corrected)
             want = optim.ewa(values, beta, bias_correction=corrected)
             got_arr = as_plain_array("averages", got)
-            candidates = [
-                ("you returned the uncorrected averages although bias_correction=True.",
-                 optim.ewa(values, beta, bias_correction=False)),
-                ("you corrected the averages although bias_correction=False.",
-                 optim.ewa(values, beta, bias_correction=True)),
-                ("beta and 1 - beta are swapped: beta weighs the previous average v_{t-1}.",
-                 optim.ewa(values, 1.0 - beta, bias_correction=corrected) if beta < 1 else values),
-                ("the corrected value was stored and reused as v_{t-1}: keep the raw average for "
-                 "the recursion and correct only the returned value.",
-                 _ewa_feedback(values, beta) if corrected else values * np.nan),
-            ]
+            with np.errstate(all="ignore"):
+                candidates = _ewa_candidates(values, beta, corrected)
             hint = _diagnose(got_arr, candidates) or (
                 "v_0 = 0, v_t = beta v_{t-1} + (1 - beta) theta_t, corrected by 1 - beta**t with t from 1.")
             check_array(f"ewa on a hidden sequence of length {length} (beta={beta}, "
                         f"bias_correction={corrected})", got_arr, want, rtol=1e-8, atol=1e-10, hint=hint)
+
+
+def _ewa_candidates(values, beta, corrected):
+    """What the usual ewa bugs return, with the message for each."""
+    return [
+        ("you returned the uncorrected averages although bias_correction=True.",
+         optim.ewa(values, beta, bias_correction=False)),
+        ("you corrected the averages although bias_correction=False.",
+         optim.ewa(values, beta, bias_correction=True)),
+        ("beta and 1 - beta are swapped: beta weighs the previous average v_{t-1}.",
+         optim.ewa(values, 1.0 - beta, bias_correction=corrected) if beta < 1 else values),
+        ("the corrected value was stored and reused as v_{t-1}: keep the raw average for "
+         "the recursion and correct only the returned value.",
+         _ewa_feedback(values, beta) if corrected else values * np.nan),
+    ]
 
 
 def _ewa_feedback(values, beta):
