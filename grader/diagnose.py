@@ -9,6 +9,7 @@ feedback shows the bug's diagnosis (never the hidden inputs or code).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -60,9 +61,11 @@ def same_behaviour(student, buggy) -> bool:
     (rs, arr_s), (rb, arr_b) = student, buggy
     if rs["functions"].keys() != rb["functions"].keys() or rs["data"].keys() != rb["data"].keys():
         return False
+    if not any(rs["functions"].values()) and not rs["data"]:
+        return False  # nothing was recorded: nothing to compare
     for slot, calls in rs["functions"].items():
         other = rb["functions"][slot]
-        if len(calls) != len(other) or not calls:
+        if len(calls) != len(other):
             return False
         for c, d in zip(calls, other):
             if ("raised" in c) != ("raised" in d):
@@ -92,7 +95,21 @@ def record_buggy_cell(nb, bug, grade_cell, out_dir: Path) -> None:
             os.environ[sealed.ENV_VAR] = previous
 
 
-def diagnose(assignment: str, grade_id: str, student_dir: Path, nb=None) -> list[str]:
+@functools.lru_cache(maxsize=512)
+def buggy_records(assignment: str, grade_id: str, bug_id: str) -> dict | None:
+    """Recordings of the hidden checks of ``grade_id`` on the solution with one bug applied
+    (computed once per process: a class of 300 shares them)."""
+    nb = harness.load_solution(assignment)
+    bug = next(b for b in harness.catalog_module(assignment).BUGS if b.id == bug_id)
+    cell = next(c for c in nb.cells if harness.nbgrader_meta(c).get("grade_id") == grade_id)
+    keys = [f"{m}.{f}" for m, f, _, _ in sealed.hidden_calls(cell.source)]
+    with tempfile.TemporaryDirectory() as tmp:
+        record_buggy_cell(nb, bug, cell, Path(tmp))
+        records = {k: load_record(Path(tmp) / k) for k in keys}
+    return None if any(r is None for r in records.values()) else records
+
+
+def diagnose(assignment: str, grade_id: str, student_dir: Path) -> list[str]:
     """Diagnoses of the catalogued bugs whose behaviour the student's recording matches.
 
     Parameters
@@ -103,24 +120,17 @@ def diagnose(assignment: str, grade_id: str, student_dir: Path, nb=None) -> list
         The failed grade cell, e.g. ``"test_mse_gradients"``.
     student_dir : Path
         The sealed recordings of the student's kernel.
-    nb : NotebookNode, optional
-        The solution notebook (read from ``solutions/`` when omitted).
     """
-    nb = nb or harness.load_solution(assignment)
-    cell = next((c for c in nb.cells if harness.nbgrader_meta(c).get("grade_id") == grade_id), None)
-    if cell is None or sealed.HIDDEN_BLOCK[0] not in cell.source:
-        return []
-    keys = [f"{m}.{f}" for m, f, _, _ in sealed.hidden_calls(cell.source)]
-    student = {k: load_record(Path(student_dir) / k) for k in keys}
-    if not keys or any(v is None for v in student.values()):
+    try:
+        bugs = [b for b in harness.catalog_module(assignment).BUGS if grade_id in b.failing_cells()]
+    except ImportError:  # an assignment without a catalog
         return []
     found = []
-    for bug in harness.catalog_module(assignment).BUGS:
-        if grade_id not in bug.failing_cells():
+    for bug in bugs:
+        buggy = buggy_records(assignment, grade_id, bug.id)
+        if not buggy:
             continue
-        with tempfile.TemporaryDirectory() as tmp:
-            record_buggy_cell(nb, bug, cell, Path(tmp))
-            buggy = {k: load_record(Path(tmp) / k) for k in keys}
-            if all(buggy[k] is not None and same_behaviour(student[k], buggy[k]) for k in keys):
-                found.append(bug.diagnosis)
+        student = {k: load_record(Path(student_dir) / k) for k in buggy}
+        if all(student[k] is not None and same_behaviour(student[k], buggy[k]) for k in buggy):
+            found.append(bug.diagnosis)
     return found

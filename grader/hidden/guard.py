@@ -94,3 +94,26 @@ def trusted(ref):
         return ref(*args, **kwargs)
     call.__name__ = getattr(ref, "__name__", "reference")
     return call
+
+
+STARTUP = """# written by the grader: guard the exercises' references before any student cell runs
+import os
+from grader.hidden import guard
+guard.install(os.environ.get(guard.ENV_VAR, "").split(","))
+"""
+
+
+def kernel_setup(ipython_dir: Path, exercise_names) -> dict:
+    """Write the kernel's IPython startup file; return the environment variables it reads.
+
+    Parameters
+    ----------
+    ipython_dir : Path
+        The kernel's ``IPYTHONDIR``.
+    exercise_names : iterable of str
+        Names of the functions the notebook's exercises define.
+    """
+    startup = Path(ipython_dir) / "profile_default" / "startup"
+    startup.mkdir(parents=True, exist_ok=True)
+    (startup / "00-grader-guard.py").write_text(STARTUP)
+    return {ENV_VAR: ",".join(sorted(exercise_names))}
