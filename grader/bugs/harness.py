@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 import nbformat
 
 from grader.bugs import Bug
@@ -123,6 +124,7 @@ def run_grade_cells(nb, replace: dict[str, str] | None = None,
         else:
             if meta.get("grade"):
                 outcomes[meta["grade_id"]] = CellOutcome(meta["grade_id"], True)
+    plt.close("all")
     return outcomes
 
 
@@ -145,6 +147,7 @@ def solution_namespace(nb, replace: dict[str, str] | None = None) -> dict:
         except Exception:
             if not meta.get("solution"):
                 raise
+    plt.close("all")
     return namespace
 
 
