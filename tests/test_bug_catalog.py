@@ -4,11 +4,14 @@ For each solution notebook with a catalog in ``grader/bugs/nbNN.py``, each bug i
 its solution cell and the grade cells are run directly (``grader.bugs.harness``). A bug is
 killed when every grade cell it should break fails while every other grade cell passes.
 """
+import importlib
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from grader.bugs import harness
+from grader.hidden import sealed
 
 ASSIGNMENTS = sorted(
     p.name for p in harness.SOLUTIONS.iterdir()
@@ -32,10 +35,30 @@ def test_reference_passes_every_grade_cell(assignment):
     """The unmodified solution passes all grade cells the harness runs."""
     nb = harness.load_solution(assignment)
     skip = frozenset(getattr(harness.catalog_module(assignment), "HARNESS_SKIP", {}))
-    outcomes = harness.run_grade_cells(nb, skip=skip)
+    with tempfile.TemporaryDirectory() as tmp:
+        with harness.sealed_recording(tmp):
+            outcomes = harness.run_grade_cells(nb, skip=skip)
+        replay_failed = harness.replay_failures(nb, tmp, set(outcomes))
     failed = {g: o.error for g, o in outcomes.items() if not o.passed}
     assert not failed, f"reference solution fails: {failed}"
+    assert not replay_failed, f"reference solution fails on sealed replay: {replay_failed}"
     assert set(outcomes) == grade_cells(nb) - skip
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_grade_cell_is_sealed(assignment):
+    """Every grade cell calls at least one sealed hidden check, so no cell is decided in the kernel."""
+    nb = harness.load_solution(assignment)
+    unsealed = []
+    for cell in nb.cells:
+        meta = harness.nbgrader_meta(cell)
+        if not meta.get("grade"):
+            continue
+        calls = sealed.hidden_calls(cell.source)
+        checks = [getattr(importlib.import_module(m), f) for m, f, _, _ in calls]
+        if not checks or not all(hasattr(c, "__wrapped_check__") for c in checks):
+            unsealed.append(meta["grade_id"])
+    assert not unsealed, f"grade cells without a sealed hidden check: {unsealed}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -63,4 +86,7 @@ def test_kill_rate_is_100_percent(assignment, capsys):
               f"kill rate {killed}/{len(verdicts)} = {100.0 * killed / max(1, len(verdicts)):.0f}%")
     survivors = [f"{v.bug.id} (missed)" for v in verdicts if not v.killed]
     survivors += [f"{v.bug.id} (also failed {v.collateral})" for v in verdicts if v.collateral]
+    survivors += [f"{v.bug.id} (missed on sealed replay)" for v in verdicts if not v.replay_killed]
+    survivors += [f"{v.bug.id} (replay also failed {v.replay_collateral})"
+                  for v in verdicts if v.replay_collateral]
     assert not survivors, f"bugs not caught cleanly: {survivors}"

@@ -45,9 +45,10 @@ def test_install_is_idempotent(guarded):
 
 def test_handing_over_the_reference_itself_is_refused(guarded):
     """A student who writes `predict = course.linear.predict` gets nothing from the check."""
+    from grader.hidden import sealed
     from grader.hidden.sealed import Recorder
     with pytest.raises(guard.ReferenceUsedError):
-        Recorder(course.linear.predict, [])(X, W, b)
+        Recorder(course.linear.predict, [], sealed._Encoder())(X, W, b)
 
 
 def test_the_guarded_reference_does_not_expose_the_original(guarded):

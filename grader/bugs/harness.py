@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,26 +164,74 @@ def apply_bug(nb, bug: Bug) -> dict[str, str]:
 
 @dataclass
 class BugVerdict:
-    """What grading made of one catalogued bug."""
+    """What grading made of one catalogued bug, in the kernel and on sealed replay."""
 
     bug: Bug
     killed: bool          # every cell in bug.failing_cells() failed
     collateral: list      # grade cells that failed although the bug should not touch them
     outcomes: dict
+    replay_killed: bool = True      # the same cells fail when the recordings are replayed
+    replay_collateral: list = None  # cells that fail on replay only
 
     @property
     def ok(self) -> bool:
-        """Caught where it should be and nowhere else."""
-        return self.killed and not self.collateral
+        """Caught where it should be and nowhere else, by both verdicts."""
+        return (self.killed and not self.collateral and self.replay_killed
+                and not self.replay_collateral)
+
+
+@contextlib.contextmanager
+def sealed_recording(directory):
+    """Make decorated hidden checks record into ``directory`` (as in a grading kernel)."""
+    from grader.hidden import sealed
+
+    previous = os.environ.get(sealed.ENV_VAR)
+    os.environ[sealed.ENV_VAR] = str(directory)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(sealed.ENV_VAR, None)
+        else:
+            os.environ[sealed.ENV_VAR] = previous
+
+
+def replay_failures(nb, directory, outcomes) -> set:
+    """grade_ids whose sealed replay fails, among the grade cells that were run."""
+    from grader.hidden import sealed
+
+    return {g for g, failures in sealed.sealed_verdicts(nb, directory).items()
+            if failures and g in outcomes}
 
 
 def evaluate_bug(nb, bug: Bug, skip: frozenset = frozenset()) -> BugVerdict:
-    """Grade the solution with ``bug`` applied (grade cells in ``skip`` are not run)."""
-    outcomes = run_grade_cells(nb, apply_bug(nb, bug), skip)
+    """Grade the solution with ``bug`` applied (grade cells in ``skip`` are not run).
+
+    Both verdicts are computed: the grade cells' own in the namespace, and the sealed replay
+    of the recorded hidden checks (what the grader counts). Grade cells before the mutated one
+    are not re-run; their recordings would equal the reference's.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        with sealed_recording(tmp):
+            outcomes = run_grade_cells(nb, apply_bug(nb, bug), skip)
+        replay_failed = replay_failures(nb, tmp, _run_cells(nb, bug, set(outcomes)))
     must_fail = set(bug.failing_cells())
     missing = must_fail - set(outcomes)
     if missing:
         raise KeyError(f"bug {bug.id}: unknown grade cells {sorted(missing)}")
     killed = all(not outcomes[g].passed for g in must_fail)
     collateral = sorted(g for g, o in outcomes.items() if g not in must_fail and not o.passed)
-    return BugVerdict(bug, killed, collateral, outcomes)
+    return BugVerdict(bug, killed, collateral, outcomes,
+                      replay_killed=must_fail <= replay_failed,
+                      replay_collateral=sorted(replay_failed - must_fail))
+
+
+def _run_cells(nb, bug: Bug, outcomes: set) -> set:
+    """The grade cells actually executed for ``bug`` (those at or after its solution cell)."""
+    executed, started = set(), False
+    for cell in graded_cells(nb):
+        meta = nbgrader_meta(cell)
+        started = started or meta.get("grade_id") == bug.cell
+        if started and meta.get("grade") and meta["grade_id"] in outcomes:
+            executed.add(meta["grade_id"])
+    return executed

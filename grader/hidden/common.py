@@ -45,7 +45,7 @@ def with_reference_globals(fn, **replacements):
     if isinstance(fn, Replayer):  # outside the kernel: the recording already holds the answer
         return fn
     if isinstance(fn, Recorder):  # inside a sealed kernel: keep recording into the same log
-        return Recorder(with_reference_globals(fn.fn, **replacements), fn.log)
+        return Recorder(with_reference_globals(fn.fn, **replacements), fn.log, fn.encoder)
     if not isinstance(fn, types.FunctionType):
         raise AssertionError(f"expected a Python function, got {type(fn).__name__}")
     globals_ = dict(fn.__globals__)

@@ -4,6 +4,9 @@ One ``check_<exercise id>`` per graded exercise. Each compares the student's fun
 reference in ``course/`` on inputs drawn from ``rng_for`` (never shown in a message), over
 several shapes including a batch of one and non-square matrices, and names the likely mistake
 when the answer matches a typical bug (a missing 1/N, the wrong axis, a missing max shift).
+Every check is sealed (``@hidden_check``): it calls the student's functions in a fixed
+order on deterministic inputs and hands each one a fresh generator, so the grader can
+replay the recorded answers outside the student's kernel.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ import numpy as np
 from course import losses, train
 from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient, relative_error
-from grader.hidden.common import copies, rng_for, with_reference_globals
+from grader.hidden.common import copies, hidden_check, rng_for, with_reference_globals
 
 #: (N, C) of the hidden cases: a batch of one, more rows than classes, more classes than rows.
 CLASS_SHAPES = [(1, 3), (7, 4), (5, 10), (16, 2)]
@@ -30,6 +33,7 @@ def _same(a, b, tol=1e-9):
     return a.shape == b.shape and bool(np.all(np.isfinite(a))) and np.allclose(a, b, rtol=tol, atol=tol)
 
 
+@hidden_check
 def check_one_hot(one_hot):
     """Hidden tests for ``one_hot(y, num_classes) -> (N, C)``."""
     for case, (n, c) in enumerate(CLASS_SHAPES):
@@ -64,6 +68,7 @@ def _softmax_hints(out, scores):
     return None
 
 
+@hidden_check
 def check_softmax(softmax):
     """Hidden tests for ``softmax(scores) -> probs``: values, row sums, huge logits, mixed scales."""
     for case, (n, c) in enumerate(CLASS_SHAPES):
@@ -88,6 +93,7 @@ def check_softmax(softmax):
     check_true(np.array_equal(scores, original), "softmax modified its input scores in place.")
 
 
+@hidden_check
 def check_cross_entropy(cross_entropy):
     """Hidden tests for ``cross_entropy(probs, y) -> float``."""
     for case, (n, c) in enumerate(CLASS_SHAPES):
@@ -119,6 +125,7 @@ def _sce_reference_globals(fn):
                                   one_hot=losses.one_hot)
 
 
+@hidden_check
 def check_softmax_cross_entropy(softmax_cross_entropy):
     """Hidden tests for ``softmax_cross_entropy(scores, y) -> (loss, dscores)``."""
     fn = _sce_reference_globals(softmax_cross_entropy)
@@ -160,6 +167,7 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
     check_array("dscores for logits of size 1e4", dscores, ref_d, rtol=1e-6, atol=1e-12)
 
 
+@hidden_check
 def check_softmax_regression_loss(softmax_regression_loss):
     """Hidden tests for ``softmax_regression_loss(X, y, W, b) -> (loss, dW, db)``."""
     fn = with_reference_globals(softmax_regression_loss,
@@ -194,6 +202,7 @@ def check_softmax_regression_loss(softmax_regression_loss):
         check_true(err < 1e-6, f"dW {where} disagrees with the numerical gradient (relative error {err:.1e}).")
 
 
+@hidden_check
 def check_accuracy(accuracy):
     """Hidden tests for ``accuracy(scores, y) -> float`` in [0, 1]."""
     for case, (n, c) in enumerate([(1, 3), (10, 4), (25, 10), (8, 2)]):

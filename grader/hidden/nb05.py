@@ -14,7 +14,7 @@ import numpy as np
 from course import layers, regularization
 from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient_array, relative_error
-from grader.hidden.common import rng_for
+from grader.hidden.common import hidden_check, rng_for
 
 
 def _same(a, b, rtol=1e-6, atol=1e-12):
@@ -23,6 +23,7 @@ def _same(a, b, rtol=1e-6, atol=1e-12):
 
 
 # ---------------------------------------------------------------- preprocessing
+@hidden_check
 def check_standardize(fit_standardizer, standardize):
     """Statistics per feature over the batch, constant features, training statistics reused."""
     cases = [(1, 5), (7, 3), (50, 12), (4, 784)]
@@ -50,6 +51,7 @@ def check_standardize(fit_standardizer, standardize):
                     regularization.standardize(X_other, r_mean, r_std), rtol=1e-8, hint=hint)
 
 
+@hidden_check
 def check_pca_whitening(fit_pca_whitening, pca_whiten):
     """Mean, principal directions (up to sign), variances s**2/N and the whitened data."""
     cases = [((40, 6), None), ((5, 8), None), ((30, 4), 2), ((25, 5), None)]
@@ -100,7 +102,33 @@ def check_pca_whitening(fit_pca_whitening, pca_whiten):
 
 
 # ---------------------------------------------------------------- early stopping
-def check_early_stopping(EarlyStopping):
+def _early_stopping_runner(EarlyStopping):
+    """Wrap the student's class in a plain function, so only arrays and numbers cross the
+    sealed boundary: run(patience, min_delta, values, params) -> one dict per epoch stepped."""
+    def run(patience, min_delta, values, params):
+        student = EarlyStopping(patience) if min_delta == 0 else EarlyStopping(patience, min_delta=min_delta)
+        params = {k: v.copy() for k, v in params.items()}
+        steps = []
+        for epoch, value in enumerate(values):
+            for p in params.values():
+                p += 1.0                                  # in-place updates, as in the training loop
+            got = student.step(value, params, epoch)
+            best = student.best_params
+            steps.append({
+                "stop": bool(got) if isinstance(got, (bool, np.bool_)) else f"a {type(got).__name__}",
+                "best_epoch": student.best_epoch,
+                "best_value": student.best_value,
+                "best_params": ({k: np.array(v, copy=True) for k, v in best.items()}
+                                if isinstance(best, dict) else f"a {type(best).__name__}"),
+            })
+            if got is True or got is np.True_:
+                break
+        return steps
+    return (run,)
+
+
+@hidden_check(adapt=_early_stopping_runner)
+def check_early_stopping(run):
     """Stop decisions, best value/epoch and copied parameters against the reference class."""
     sequences = [
         (3, 0.0, [0.1, 0.3, 0.3, 0.29, 0.35, 0.35, 0.34, 0.2, 0.5]),
@@ -110,33 +138,37 @@ def check_early_stopping(EarlyStopping):
     ]
     for case, (patience, min_delta, values) in enumerate(sequences):
         rng = rng_for("early_stopping", case)
-        student = EarlyStopping(patience) if min_delta == 0 else EarlyStopping(patience, min_delta=min_delta)
-        ref = regularization.EarlyStopping(patience, min_delta=min_delta)
         params = {"W1": rng.standard_normal((3, 2)), "b1": np.zeros(2)}
+        steps = run(patience, min_delta, values, {k: v.copy() for k, v in params.items()})
+        check_true(isinstance(steps, list), "EarlyStopping could not be driven through a hidden sequence.")
+        ref = regularization.EarlyStopping(patience, min_delta=min_delta)
         for epoch, value in enumerate(values):
             for p in params.values():
-                p += 1.0                                  # in-place updates, as in the training loop
-            got = student.step(value, params, epoch)
+                p += 1.0
             want = ref.step(value, params, epoch)
             where = f"at epoch {epoch} of a hidden sequence (patience={patience}, min_delta={min_delta})"
-            check_true(isinstance(got, (bool, np.bool_)), f"step() must return a bool, got {type(got).__name__}.")
-            check_true(bool(got) == want,
-                       f"step() returned {bool(got)} {where}, expected {want}: an epoch improves only if "
+            check_true(epoch < len(steps), f"step() returned True too early, before the step {where}.")
+            got = steps[epoch]
+            check_true(isinstance(got["stop"], bool), f"step() must return a bool, got {got['stop']}.")
+            check_true(got["stop"] == want,
+                       f"step() returned {got['stop']} {where}, expected {want}: an epoch improves only if "
                        "val_metric > best_value + min_delta (a tie is no improvement), the counter restarts at "
                        "every improvement, and step() returns True once it reaches patience.")
-            check_true(student.best_epoch == ref.best_epoch,
-                       f"best_epoch is {student.best_epoch!r} {where}, expected {ref.best_epoch!r}.")
-            check_scalar(f"best_value {where}", student.best_value, ref.best_value)
-            check_true(isinstance(student.best_params, dict) and set(student.best_params) == set(params),
+            check_true(got["best_epoch"] == ref.best_epoch,
+                       f"best_epoch is {got['best_epoch']!r} {where}, expected {ref.best_epoch!r}.")
+            check_scalar(f"best_value {where}", got["best_value"], ref.best_value)
+            best = got["best_params"]
+            check_true(isinstance(best, dict) and set(best) == set(params),
                        f"best_params {where} should be a dict with the keys {sorted(params)}.")
             for name in params:
-                check_array(f"best_params['{name}'] {where}", student.best_params[name], ref.best_params[name],
+                check_array(f"best_params['{name}'] {where}", best[name], ref.best_params[name],
                             hint="store copies (value.copy()): the training loop updates the arrays in place.")
             if want:
                 break
 
 
 # ---------------------------------------------------------------- penalties
+@hidden_check
 def check_penalties(l2_penalty, l1_penalty):
     """Penalties and gradients for several shapes, strengths and exact zeros."""
     for case, (shape, lam) in enumerate([((1, 1), 0.5), ((3, 5), 0.01), ((2, 3, 4), 3.0), ((4, 2), 0.0)]):
@@ -158,6 +190,7 @@ def check_penalties(l2_penalty, l1_penalty):
 
 
 # ---------------------------------------------------------------- dropout
+@hidden_check
 def check_dropout(dropout_forward, dropout_backward):
     """Inverted dropout: test mode, kept fraction, scaling, mask in the cache, backward."""
     for case, shape in enumerate([(1, 9), (5, 3), (6, 11)]):
@@ -210,6 +243,7 @@ def check_dropout(dropout_forward, dropout_backward):
                     dropout_backward(dout.copy(), (None, "test")), dout)
 
 
+@hidden_check
 def check_dropconnect(dropconnect_forward, dropconnect_backward):
     """Drop-connect: test mode, kept fraction and scaling of the weight mask, numerical gradients."""
     for case, (n, d, m) in enumerate([(1, 4, 3), (6, 5, 2), (3, 2, 7)]):
@@ -263,6 +297,7 @@ def check_dropconnect(dropconnect_forward, dropconnect_backward):
 
 
 # ---------------------------------------------------------------- batch norm
+@hidden_check
 def check_batchnorm_forward(batchnorm_forward):
     """Train mode (outputs, running averages, cache) and test mode against course.layers."""
     cases = [((1, 4), {}), ((6, 3), {"momentum": 0.5}), ((50, 7), {"eps": 0.1}), ((8, 5), {"eps": 1e-5, "momentum": 0.9})]
@@ -319,6 +354,7 @@ def check_batchnorm_forward(batchnorm_forward):
                         hint="test mode must leave the running averages alone.")
 
 
+@hidden_check
 def check_batchnorm_backward(batchnorm_backward):
     """dx, dgamma, dbeta against numerical gradients (float64) in train mode, and test mode."""
     for case, shape in enumerate([(1, 4), (2, 3), (5, 3), (8, 6)]):
@@ -364,6 +400,7 @@ def check_batchnorm_backward(batchnorm_backward):
 
 
 # ---------------------------------------------------------------- augmentation
+@hidden_check
 def check_augment(shift_images, add_noise):
     """Shifts against course.regularization.shift_images; noise through its statistics."""
     shifts = [(0, 0), (1, 0), (0, 1), (-2, 3), (3, -1), (27, 0), (-28, 5), (4, 30)]
@@ -407,6 +444,7 @@ def check_augment(shift_images, add_noise):
 
 
 # ---------------------------------------------------------------- hyperparameter search
+@hidden_check
 def check_log_uniform(log_uniform):
     """Bounds, shape, log-uniform distribution (Kolmogorov-Smirnov distance) and use of rng."""
     for case, (low, high) in enumerate([(1e-5, 1e-1), (0.5, 2.0), (1e-3, 1e3)]):

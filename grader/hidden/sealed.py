@@ -57,8 +57,7 @@ class _Encoder:
             if not all(isinstance(k, str) for k in value):
                 return {"t": "unsupported", "v": "dict with non-string keys"}
             return {"t": "dict", "v": {k: self.encode(v) for k, v in value.items()}}
-        if isinstance(value, types.GeneratorType) or (
-                hasattr(value, "__next__") and hasattr(value, "__iter__")):
+        if _is_iterator(value):
             items = []
             for i, item in enumerate(value):
                 if i >= MAX_ITEMS:
@@ -102,28 +101,39 @@ class _Unsupported:
 
 
 class Recorder:
-    """Wraps a student function in the kernel and logs what every call returns and changes."""
+    """Wraps a student function in the kernel and logs what every call returns and changes.
 
-    def __init__(self, fn, log: list):
-        self.fn, self.log = fn, log
+    Values are encoded the moment the call returns: a later call may change them in place.
+    """
+
+    def __init__(self, fn, log: list, encoder: "_Encoder"):
+        self.fn, self.log, self.encoder = fn, log, encoder
         functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args, **kwargs):
-        entry = {"args_after": None, "out": None}
+        entry = {"out": {"t": "none"}, "args_after": {"t": "list", "v": []}}
         self.log.append(entry)
+        items = None
         try:
-            with guard.grading():
+            with guard.grading():  # the student's code runs here (and in a returned generator)
                 out = self.fn(*args, **kwargs)
-                if isinstance(out, types.GeneratorType) or (
-                        hasattr(out, "__next__") and hasattr(out, "__iter__")):
-                    out = list(_take(out))
-                    entry["iterator"] = True
+                if _is_iterator(out):
+                    items = list(_take(out))
         except BaseException as exc:
             entry["raised"] = f"{type(exc).__name__}: {str(exc)[:300]}"
             raise
-        entry["out"] = out
-        entry["args_after"] = (args, kwargs)
-        return iter(out) if entry.get("iterator") else out
+        if items is not None:
+            entry["out"] = {"t": "iter", "v": [self.encoder.encode(x) for x in items]}
+            out = iter(items)
+        else:
+            entry["out"] = self.encoder.encode(out)
+        entry["args_after"] = self.encoder.encode([list(args), kwargs])
+        return out
+
+
+def _is_iterator(value) -> bool:
+    return isinstance(value, types.GeneratorType) or (
+        hasattr(value, "__next__") and hasattr(value, "__iter__") and not isinstance(value, np.ndarray))
 
 
 guard.UNTRUSTED_CODE.add(Recorder.__call__.__code__)
@@ -168,18 +178,30 @@ def _restore(live, recorded):
             cur.update(rec)
 
 
-def hidden_check(check):
+def hidden_check(check=None, *, adapt=None):
     """Decorator for every ``check_*`` function in ``grader/hidden/nbNN.py``.
 
     In a kernel started by the grader it records the values crossing from student code; in the
     grader's process (:func:`replay_check`) the same function runs on the recordings.
+
+    Parameters
+    ----------
+    adapt : callable, optional
+        For exercises that are classes: turns the grade cell's arguments into as many plain
+        functions (defined in the hidden module, driving the student's class and returning
+        arrays, numbers and dicts), which are what crosses the boundary.
     """
+    if check is None:
+        return lambda c: hidden_check(c, adapt=adapt)
+
     @functools.wraps(check)
     def wrapper(*args, **kwargs):
+        if adapt is not None:
+            args = tuple(adapt(*args))
         out_dir = os.environ.get(ENV_VAR)
         if not out_dir:
             return check(*args, **kwargs)
-        log = {"args": [], "kwargs": {}}
+        log = {"functions": {}, "data": {}, "encoder": _Encoder()}
         wrapped_args = [_wrap(a, f"arg{i}", log) for i, a in enumerate(args)]
         wrapped_kwargs = {k: _wrap(v, k, log) for k, v in kwargs.items()}
         try:
@@ -193,31 +215,17 @@ def hidden_check(check):
 def _wrap(value, slot, log):
     if callable(value) and not isinstance(value, (np.ndarray, type)):
         calls: list = []
-        log.setdefault("functions", {})[slot] = calls
-        return Recorder(value, calls)
-    log.setdefault("data", {})[slot] = value
+        log["functions"][slot] = calls
+        return Recorder(value, calls, log["encoder"])
+    log["data"][slot] = log["encoder"].encode(value)
     return value
 
 
 def _save(out_dir: Path, key: str, log: dict) -> None:
-    enc = _Encoder()
-    functions = {}
-    for slot, calls in log.get("functions", {}).items():
-        functions[slot] = []
-        for c in calls:
-            out = c["out"]
-            encoded = ({"t": "iter", "v": [enc.encode(x) for x in out]} if c.get("iterator")
-                       else enc.encode(out))
-            item = {"out": encoded, "args_after": enc.encode(
-                list(c["args_after"]) if c["args_after"] else [[], {}])}
-            if "raised" in c:
-                item["raised"] = c["raised"]
-            functions[slot].append(item)
-    record = {"functions": functions,
-              "data": {slot: enc.encode(v) for slot, v in log.get("data", {}).items()}}
+    record = {"functions": log["functions"], "data": log["data"]}
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = out_dir / key  # each check runs once per notebook; a re-run replaces its record
-    np.savez(f"{stem}.npz", _=np.zeros(0), **enc.arrays)
+    np.savez(f"{stem}.npz", _=np.zeros(0), **log["encoder"].arrays)
     Path(f"{stem}.json").write_text(json.dumps(record))
 
 
