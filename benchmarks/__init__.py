@@ -1,0 +1,1 @@
+"""Performance benchmarks run by ``make bench`` (``benchmarks/run_all.py``)."""
