@@ -181,6 +181,8 @@ def mse_loss(pred, target):
     target = np.asarray(target).reshape(pred.shape)
     N = pred.shape[0]
     diff = pred - target
+    if not np.issubdtype(diff.dtype, np.floating):
+        diff = diff.astype(np.float64)  # integer inputs: the gradient is fractional
     loss = float(np.sum(diff * diff)) / (2 * N)
     diff /= N
     return loss, diff

@@ -143,3 +143,9 @@ def test_binary_cross_entropy_huge_logits(dtype):
         loss, dz = losses.binary_cross_entropy(z, y)
     assert loss == pytest.approx(2e4 / 4, rel=1e-6)  # the two wrong, confident answers
     np.testing.assert_allclose(dz, [0, 0, 0.25, -0.25], atol=1e-7)
+
+
+def test_mse_loss_accepts_integer_arrays():
+    loss, dpred = losses.mse_loss(np.array([[1], [3]]), np.array([[0], [0]]))
+    assert loss == pytest.approx(10 / 4)
+    np.testing.assert_allclose(dpred, [[0.5], [1.5]])
