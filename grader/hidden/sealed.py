@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import textwrap
 import types
 from pathlib import Path
 
@@ -273,7 +274,7 @@ def hidden_calls(source: str) -> list[tuple[str, str, int, tuple]]:
     start, end = HIDDEN_BLOCK
     if start not in source:
         return []
-    block = source.split(start, 1)[1].split(end, 1)[0]
+    block = textwrap.dedent(source.split(start, 1)[1].split(end, 1)[0].strip("\n"))
     tree = ast.parse(block)
     aliases = {}
     for node in ast.walk(tree):
