@@ -1,0 +1,124 @@
+"""Grading benchmark: plain serial ``nbgrader autograde`` against ``python -m grader autograde``.
+
+The same synthetic class (``grader.synthetic``: a three-exercise assignment with a
+demonstration cell that computes for about a second; correct, buggy and broken submissions)
+is graded by both in one run; the grades must be identical. Prints
+``BENCH_GRADING notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader time / our time>``.
+
+Run alone: ``.venv/bin/python benchmarks/grading.py [--students 40] [--jobs 2]``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+MIX = ["correct", "wrong", "correct", "exception", "untouched", "correct", "syntax_error", "wrong"]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return env
+
+
+def _nbgrader(root: Path, *args: str) -> None:
+    cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}",
+           f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}", "--log-level=ERROR"]
+    subprocess.run(cmd, cwd=root, env=_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _nbgrader_grades(root: Path, assignment: str, students: list[str]) -> dict:
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for s in students:
+            nb = gb.find_submission_notebook(assignment, assignment, s)
+            out.update({(s, g.name): float(g.score) for g in nb.grades})
+    return out
+
+
+def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_seconds: float = 1.0,
+                      verbose: bool = True) -> dict:
+    """Grade one synthetic class with serial nbgrader and with our grader; compare.
+
+    Parameters
+    ----------
+    n_students : int
+        Size of the class (>= 40 for the reported figure).
+    jobs : int or None
+        Our grader's parallel notebooks (default: ``os.cpu_count()``).
+    work_seconds : float
+        Approximate compute time of the demonstration cell in each notebook.
+
+    Returns
+    -------
+    dict
+        ``notebooks``, ``nbgrader_seconds``, ``grader_seconds``, ``notebooks_per_min`` (ours),
+        ``nbgrader_notebooks_per_min``, ``speedup_vs_nbgrader``, ``identical`` (True; an
+        ``AssertionError`` is raised otherwise).
+    """
+    from grader import synthetic
+
+    jobs = jobs or os.cpu_count() or 1
+    tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    try:
+        root = tmp / "course"
+        a = synthetic.FIXTURE
+        synthetic.make_fixture_source(root / "source", work_seconds)
+        students = [f"student{i:03d}" for i in range(n_students)]
+        for i, s in enumerate(students):
+            path = root / "submitted" / s / a / f"{a}.ipynb"
+            path.parent.mkdir(parents=True)
+            nbformat.write(synthetic.fixture_submission(MIX[i % len(MIX)], work_seconds), str(path))
+        _nbgrader(root, "generate_assignment", a, "--force")      # setup, not timed
+
+        t0 = time.perf_counter()
+        _nbgrader(root, "autograde", a)
+        nbgrader_s = time.perf_counter() - t0
+        theirs = _nbgrader_grades(root, a, students)
+
+        work = tmp / "grader-work"
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "grader", "--workdir", str(work), "--source-dir", str(root / "source"),
+                        "autograde", a, str(root / "submitted"), "--jobs", str(jobs), "--no-progress"],
+                       cwd=REPO, env=_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        grader_s = time.perf_counter() - t0
+        from grader import records
+        ours = {(r["student"], c["grade_id"]): float(c["points"]) for r in records.all_results(work) for c in r["cells"]}
+        assert len(theirs) == 3 * n_students, f"nbgrader graded {len(theirs) // 3} of {n_students}"
+        diff = {k: (theirs.get(k), ours.get(k)) for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
+        assert not diff, f"grades differ (nbgrader, ours): {sorted(diff.items())[:5]}"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    result = {"notebooks": n_students, "jobs": jobs, "nbgrader_seconds": round(nbgrader_s, 1),
+              "grader_seconds": round(grader_s, 1), "notebooks_per_min": round(60 * n_students / grader_s, 1),
+              "nbgrader_notebooks_per_min": round(60 * n_students / nbgrader_s, 1),
+              "speedup_vs_nbgrader": round(nbgrader_s / grader_s, 2), "identical": True}
+    if verbose:
+        print(f"grading {n_students} notebooks: nbgrader serial {nbgrader_s:.1f} s, "
+              f"python -m grader --jobs {jobs} {grader_s:.1f} s; grades identical")
+        print(f"BENCH_GRADING notebooks_per_min={result['notebooks_per_min']} "
+              f"speedup_vs_nbgrader={result['speedup_vs_nbgrader']}")
+    return result
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--students", type=int, default=40)
+    ap.add_argument("--jobs", type=int, default=None)
+    ap.add_argument("--work-seconds", type=float, default=1.0)
+    args = ap.parse_args()
+    grading_benchmark(args.students, args.jobs, args.work_seconds)

@@ -1,0 +1,259 @@
+"""Autograde a class: discover, sanitize (nbgrader), execute in parallel, record, gradebook.
+
+Only this (parent) process writes the gradebook; workers execute notebooks and return them.
+A run can be killed at any moment and restarted: a submission is regraded only when its
+content or the assignment's version (source notebook, hidden tests, ``course``) changed, and
+its gradebook entry is rewritten from the stored executed notebook when a run died between
+grading it and saving the scores (nbgrader's SaveAutoGrades sets scores, never adds them).
+"""
+from __future__ import annotations
+
+import ast
+import logging
+import multiprocessing
+import os
+import time
+import warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.utils import determine_grade, is_grade
+from tqdm import tqdm
+
+from . import config, records, release, submissions
+from .execute import KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
+from .worker import SEALED_FAILED, init_worker, limits_dict, run_job
+
+# stderr that only carries Python warnings is not a failure (nbgrader's IgnorePattern drops it;
+# otherwise nbgrader scores a grade cell with any stderr output zero)
+WARNING_PATTERN = r"(?m)^\S.*:\d+: \w*Warning: "
+STOPPED = {TIMEOUT: "time limit", OUT_OF_MEMORY: "out of memory", KERNEL_DIED: "kernel exited",
+           NOT_RUN: "not run"}
+
+
+def _resources(work: Path, student: str, assignment: str) -> dict:
+    return {"nbgrader": {"student": student, "assignment": assignment, "notebook": assignment,
+                         "db_url": config.db_url(work)}}
+
+
+def sanitize(nb, work: Path, student: str, assignment: str):
+    """nbgrader's autograde sanitizing: clear outputs, drop duplicated ids, restore the
+    kernelspec and every locked cell (grade cells with their hidden tests) from the gradebook."""
+    resources = _resources(work, student, assignment)
+    for pp in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(), CheckCellMetadata()):
+        pp.log.setLevel(logging.ERROR)   # "checksum has changed" is expected: hidden tests come back
+        nb, resources = pp.preprocess(nb, resources)
+    return nb
+
+
+def test_name(source: str) -> str:
+    """The one-line docstring that opens a grade cell (what the test checks)."""
+    try:
+        doc = ast.get_docstring(ast.parse(source))
+    except SyntaxError:
+        doc = None
+    return (doc or source.strip().split("\n")[0].strip("\"' ")).split("\n")[0][:200]
+
+
+def failure_message(cell) -> str:
+    """Why a grade cell lost points, from its outputs: the error's name and message, never
+    the traceback (which would quote the hidden test source)."""
+    for out in cell.get("outputs", []):
+        if out.output_type == "error":
+            value = str(out.get("evalue", "")).strip().split("\n")[0][:500]
+            if out.ename in STOPPED or out.ename == SEALED_FAILED:
+                return value
+            return f"{out.ename}: {value}" if value else out.ename
+    for out in cell.get("outputs", []):
+        if out.output_type == "stream" and out.name == "stderr":
+            return "wrote to stderr (counted as a failure): " + out.text.strip().split("\n")[0][:300]
+    return "partial credit"
+
+
+def build_record(sub, key: str, nb, out: dict) -> dict:
+    """Our grade record of one executed submission."""
+    by_cell = {e["cell"]: e for e in out.get("events", [])}
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        if not is_grade(cell):
+            continue
+        score, max_score = determine_grade(cell)
+        score = float(score or 0.0)
+        if i in by_cell:
+            status = STOPPED[by_cell[i]["reason"]]
+        elif score < max_score and any(o.output_type == "error" and o.ename == "MemoryError"
+                                       for o in cell.get("outputs", [])):
+            status = STOPPED[OUT_OF_MEMORY]   # the address-space limit made an allocation fail
+        else:
+            status = "passed" if score >= max_score else "failed"
+        cells.append({"grade_id": cell.metadata.nbgrader["grade_id"], "name": test_name(cell.source),
+                      "points": score, "max_points": float(max_score), "status": status,
+                      "message": "" if status == "passed" else failure_message(cell)})
+    flags = list(sub.flags) + sorted({c["status"] for c in cells if c["status"] in STOPPED.values()})
+    flags += [f"{STOPPED[e['reason']]} in ungraded cell {e['cell']}" for e in out.get("events", [])
+              if e["cell"] < len(nb.cells) and not is_grade(nb.cells[e["cell"]])]
+    flags += out.get("flags", [])
+    return {"student": sub.student, "assignment": sub.assignment, "key": key, "status": "graded",
+            "origin": sub.origin, "flags": flags, "problem": None, "cells": cells,
+            "score": sum(c["points"] for c in cells), "max_score": sum(c["max_points"] for c in cells),
+            "seconds": round(out.get("seconds", 0.0), 2), "synced": False}
+
+
+def invalid_record(sub, max_score: float = 0.0) -> dict:
+    return {"student": sub.student, "assignment": sub.assignment, "key": "", "status": "invalid",
+            "origin": sub.origin, "flags": list(sub.flags), "problem": sub.problem, "cells": [],
+            "score": 0.0, "max_score": max_score, "seconds": 0.0, "synced": True}
+
+
+def autograded_path(work: Path, student: str, assignment: str) -> Path:
+    return Path(work) / "autograded" / student / assignment / f"{assignment}.ipynb"
+
+
+def save_to_gradebook(work: Path, student: str, assignment: str, nb) -> None:
+    """Record an executed notebook's scores with nbgrader's SaveAutoGrades (idempotent)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # SQLAlchemy "not in session" chatter from nbgrader's models
+        with Gradebook(config.db_url(work), config.COURSE_ID) as gb:
+            gb.update_or_create_student(student)
+            gb.update_or_create_submission(assignment, student)
+        SaveAutoGrades().preprocess(nb, _resources(work, student, assignment))
+
+
+def _finish(work: Path, sub, key: str, out: dict) -> dict:
+    nb = nbformat.reads(out["nb"], as_version=4)
+    nb, _ = IgnorePattern(pattern=WARNING_PATTERN, enabled=True).preprocess(nb, {})
+    nb, _ = LimitOutput().preprocess(nb, {})
+    records.atomic_write(autograded_path(work, sub.student, sub.assignment), nbformat.writes(nb))
+    record = build_record(sub, key, nb, out)
+    records.write_result(work, record)          # 1. the grade is safe on disk
+    save_to_gradebook(work, sub.student, sub.assignment, nb)   # 2. nbgrader's gradebook
+    record["synced"] = True
+    records.write_result(work, record)          # 3. both done
+    return record
+
+
+def _resync(work: Path, record: dict) -> bool:
+    """Finish a record whose run died before the gradebook was written; False if impossible."""
+    path = autograded_path(work, record["student"], record["assignment"])
+    if not path.is_file():
+        return False
+    save_to_gradebook(work, record["student"], record["assignment"], nbformat.read(str(path), as_version=4))
+    record["synced"] = True
+    records.write_result(work, record)
+    return True
+
+
+def kernel_extra_env(work: Path) -> dict:
+    """Variables a kernel needs from the instructor's side: where MNIST is cached and a shared
+    matplotlib cache (so that every kernel does not rebuild the font list)."""
+    import platformdirs
+
+    env = {"MPLCONFIGDIR": str(Path(platformdirs.user_cache_dir("numpy-nn-course")) / "matplotlib")}
+    Path(env["MPLCONFIGDIR"]).mkdir(parents=True, exist_ok=True)
+    try:
+        from course.data import cache_dir
+        env["COURSE_DATA_DIR"] = str(cache_dir())
+    except Exception:   # no course package: the fixture notebooks do not need data
+        pass
+    return env
+
+
+def hidden_folders(work: Path, source_dir: Path) -> list[str]:
+    """Folders a student kernel must not see: the work directory (gradebook, every submission),
+    the solutions and the repository's git history (which holds them too)."""
+    folders = [Path(work), Path(source_dir), config.SOLUTIONS, config.REPO / ".git"]
+    return sorted({str(f.resolve()) for f in folders if f.is_dir()})
+
+
+def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None = None,
+              limits: config.Limits = config.Limits(), source_dir: Path = config.SOLUTIONS,
+              progress: bool = True) -> list[dict]:
+    """Grade every submission of the assignment(s) ``spec`` (an id or ``"all"``) found under
+    ``submissions_path`` (folder tree, zip, or Canvas download). Returns the records of this run,
+    valid and invalid, in discovery order."""
+    assignments = config.resolve_assignments(spec, source_dir)
+    known = config.list_assignments(source_dir)
+    work = Path(work)
+    for a in assignments:
+        release.ensure_gradebook(a, work, source_dir)
+    sources = {a: work / "source" / a / f"{a}.ipynb" for a in assignments}
+    expected = {a: submissions.grade_ids(nbformat.read(str(p), as_version=4)) for a, p in sources.items()}
+    versions = {a: config.version_hash(a, source_dir) for a in assignments}
+    results: dict[int, dict] = {}
+    pending = []
+    with submissions.working_dir() as tmp:
+        subs = submissions.discover(submissions.unpack(Path(submissions_path), Path(tmp)), assignments, known)
+        with_file = {(s.student, s.assignment) for s in subs if s.path is not None}
+        for n, sub in enumerate(subs):
+            if sub.problem is None:
+                nb, sub.problem = submissions.check_notebook(sub.path, expected[sub.assignment])
+            if sub.problem is not None:
+                results[n] = invalid_record(sub)
+                if (sub.assignment in assignments and submissions.STUDENT_ID.match(sub.student)
+                        and (sub.path is not None or (sub.student, sub.assignment) not in with_file)):
+                    records.write_result(work, results[n])
+                continue
+            key = f"{sub.sha256()[:32]}:{versions[sub.assignment]}"
+            old = records.read_result(work, sub.assignment, sub.student)
+            if old and old.get("key") == key and old.get("status") == "graded":
+                if old.get("synced") or _resync(work, old):
+                    results[n] = old
+                    continue
+            records.atomic_write(work / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb",
+                                 sub.path.read_bytes())
+            try:
+                clean = sanitize(nb, work, sub.student, sub.assignment)
+            except Exception as exc:   # nbgrader refused the notebook (e.g. inconsistent cells)
+                sub.problem = f"nbgrader could not sanitize it ({type(exc).__name__}: {str(exc)[:150]})"
+                results[n] = invalid_record(sub)
+                records.write_result(work, results[n])
+                continue
+            job = {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
+                   "limits": limits_dict(limits), "env": kernel_extra_env(work),
+                   "hide": hidden_folders(work, source_dir)}
+            pending.append((n, sub, key, job))
+        _run(pending, results, work, jobs, progress)
+    return [results[n] for n in sorted(results)]
+
+
+def _run(pending, results, work, jobs, progress) -> None:
+    """Execute the pending jobs (``jobs`` at a time) and record each as it completes. If a
+    worker process dies (killed from outside), the jobs it took down are tried once more."""
+    if not pending:
+        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
+    bar = None
+    for attempt in (1, 2):
+        broken = []
+        # fork: workers start at once and need no importable __main__; the pool starts them
+        # before the progress bar exists, so no thread of ours is running at fork time
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = {pool.submit(run_job, job): (n, sub, key, job) for n, sub, key, job in pending}
+            if bar is None:
+                bar = tqdm(total=len(pending), unit="nb", desc="grading", disable=not progress, smoothing=0.1)
+            for fut in as_completed(futures):
+                n, sub, key, job = futures[fut]
+                try:
+                    results[n] = _finish(work, sub, key, fut.result())
+                except BrokenProcessPool:
+                    broken.append((n, sub, key, job))
+                    continue
+                except Exception as exc:   # report it; a re-run grades it again
+                    sub.problem = f"grader error, not graded ({type(exc).__name__}: {str(exc)[:150]}); run again"
+                    results[n] = invalid_record(sub)
+                bar.update(1)
+        if not broken:
+            break
+        pending = broken
+    for n, sub, key, job in broken:
+        sub.problem = "grader error, not graded (a worker process was killed); run again"
+        results[n] = invalid_record(sub)
+        bar.update(1)
+    bar.close()

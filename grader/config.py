@@ -1,0 +1,174 @@
+"""Paths, limits and the nbgrader configuration the grader builds in code (no nbgrader_config.py).
+
+Layout of the instructor's work directory (never inside the repository's tracked files)::
+
+    <workdir>/gradebook.db                       nbgrader's SQLite gradebook
+    <workdir>/source/<assignment>/               snapshot of solutions/<assignment> used for grading
+    <workdir>/release/<assignment>/              what nbgrader generated from that snapshot
+    <workdir>/submitted/<student>/<assignment>/  normalized submissions (nbgrader layout)
+    <workdir>/autograded/<student>/<assignment>/ executed notebooks
+    <workdir>/results/<assignment>/<student>.json our per-submission grade records
+    <workdir>/feedback/<assignment>/<student>.html
+    <workdir>/grades.csv
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO / "solutions"
+ASSIGNMENTS = REPO / "assignments"
+COURSE_ID = "numpy-nn-course"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for executing one submitted notebook.
+
+    Attributes
+    ----------
+    cell_timeout : float
+        Seconds one cell may run before it is stopped and scores zero.
+    notebook_timeout : float
+        Wall-clock seconds for the whole notebook (kernel restarts included); cells not reached
+        in time score zero.
+    memory_mb : int
+        Resident memory of the kernel's process tree (psutil watchdog). The kernel's address
+        space (RLIMIT_AS) is capped at ``memory_mb + address_headroom_mb``.
+    address_headroom_mb : int
+        Extra virtual address space for shared libraries and thread stacks.
+    max_restarts : int
+        Kernel deaths tolerated per notebook before the remaining cells are given up.
+    """
+
+    cell_timeout: float = 300.0
+    notebook_timeout: float = 900.0
+    memory_mb: int = 2048
+    address_headroom_mb: int = 1536
+    max_restarts: int = 8
+
+
+def workdir(path: str | os.PathLike | None = None) -> Path:
+    """The instructor's grading directory: ``path``, else ``$COURSE_GRADING_DIR``, else the
+    platform's user data directory (``platformdirs.user_data_dir("numpy-nn-course")/grading``)."""
+    if path is None:
+        path = os.environ.get("COURSE_GRADING_DIR")
+    if path is None:
+        import platformdirs
+
+        path = Path(platformdirs.user_data_dir("numpy-nn-course")) / "grading"
+    path = Path(path).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def nbgrader_config(root: Path, *, source: str = "source", release: str = "release",
+                    db_path: Path | None = None) -> Config:
+    """A traitlets config for nbgrader's converters rooted at ``root``."""
+    cfg = Config()
+    cfg.CourseDirectory.root = str(root)
+    cfg.CourseDirectory.course_id = COURSE_ID
+    cfg.CourseDirectory.source_directory = source
+    cfg.CourseDirectory.release_directory = release
+    cfg.CourseDirectory.db_url = "sqlite:///" + str(db_path or Path(root) / "gradebook.db")
+    cfg.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+    return cfg
+
+
+def db_url(root: Path) -> str:
+    """SQLAlchemy URL of the gradebook in a work directory."""
+    return "sqlite:///" + str(Path(root) / "gradebook.db")
+
+
+def list_assignments(source_dir: Path = SOLUTIONS) -> list[str]:
+    """Assignment ids (folder names) that hold a notebook of the same name, sorted."""
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        return []
+    return sorted(p.name for p in source_dir.iterdir()
+                  if p.is_dir() and (p / f"{p.name}.ipynb").is_file())
+
+
+def resolve_assignments(spec: str, source_dir: Path = SOLUTIONS) -> list[str]:
+    """``"all"`` -> every assignment; otherwise the one named (``ValueError`` if unknown)."""
+    known = list_assignments(source_dir)
+    if spec == "all":
+        return known
+    if spec not in known:
+        raise ValueError(f"unknown assignment {spec!r}; known: {', '.join(known) or 'none'}")
+    return [spec]
+
+
+def _hidden_module(assignment: str) -> Path | None:
+    """``grader/hidden/nbNN.py`` for an assignment id ``NN_name`` (if it exists)."""
+    prefix = assignment.split("_", 1)[0]
+    path = REPO / "grader" / "hidden" / f"nb{prefix}.py"
+    return path if path.is_file() else None
+
+
+def version_hash(assignment: str, source_dir: Path = SOLUTIONS) -> str:
+    """Hash of everything a grade depends on besides the submission: the source notebook, the
+    hidden-test modules and the ``course`` package (the references hidden tests compare to)."""
+    h = hashlib.sha256()
+    files = [Path(source_dir) / assignment / f"{assignment}.ipynb", REPO / "grader" / "hidden" / "common.py"]
+    hidden = _hidden_module(assignment)
+    if hidden is not None:
+        files.append(hidden)
+    files += sorted((REPO / "course").glob("*.py"))
+    for f in files:
+        if f.is_file():
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _venv_bin_on_path() -> None:
+    """nbgrader's Gradebook runs the ``alembic`` executable from PATH; make the interpreter's
+    own ``bin`` directory (the venv's) come first even when the venv is not activated."""
+    import sys
+
+    bindir = str(Path(sys.executable).parent)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir] + [p for p in parts if p])
+
+
+def _alembic_head() -> str:
+    """The newest migration id of nbgrader's gradebook schema, read from the migration files.
+
+    nbgrader's ``Gradebook`` asks for it through an ``alembic heads`` subprocess every time it
+    creates a database, which takes 2-15 s on a loaded machine; the files name it directly.
+    """
+    import re
+
+    import nbgrader
+
+    revisions, parents = set(), set()
+    for f in (Path(nbgrader.__file__).parent / "alembic" / "versions").glob("*.py"):
+        text = f.read_text()
+        rev = re.search(r"^revision = ['\"](\w+)['\"]", text, re.M)
+        down = re.search(r"^down_revision = ['\"](\w+)['\"]", text, re.M)
+        if rev:
+            revisions.add(rev.group(1))
+        if down:
+            parents.add(down.group(1))
+    heads = sorted(revisions - parents)
+    if len(heads) != 1:
+        raise RuntimeError(f"cannot determine nbgrader's gradebook schema version: {heads}")
+    return heads[0]
+
+
+def _patch_nbgrader() -> None:
+    import functools
+
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(_alembic_head)
+
+
+_venv_bin_on_path()
+_patch_nbgrader()

@@ -1,0 +1,269 @@
+"""Execute a notebook cell by cell under time and memory limits, keeping every cell's credit.
+
+``execute_notebook`` runs the cells in a fresh kernel (nbclient). When a cell hits a limit
+(per-cell timeout, memory, the kernel exiting), that cell gets an error output naming the
+reason (so nbgrader scores it zero), the kernel is replaced by a new one, the non-grade code
+cells before it are replayed to rebuild the state, and execution continues with the next cell.
+Grade cells never reached (wall-clock limit, too many kernel deaths) also get an error output.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from traitlets import Dict, Integer, List
+
+from .config import Limits
+
+# reasons recorded in the error output (ename) of a cell stopped by the grader
+TIMEOUT, OUT_OF_MEMORY, KERNEL_DIED, NOT_RUN = "CellTimeout", "OutOfMemory", "KernelDied", "NotRun"
+MAX_OUTPUT_CHARS = 200_000   # per cell; a print loop cannot fill the grader's memory
+
+
+def kernel_env(home: Path, extra: dict | None = None) -> dict:
+    """The scrubbed environment of a student kernel: PATH, HOME (a temp dir), LANG and the few
+    variables that make execution deterministic and headless."""
+    bindir = str(Path(sys.executable).parent)
+    env = {
+        "PATH": os.pathsep.join([bindir, "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(home) / ".matplotlib"),
+        "IPYTHONDIR": str(Path(home) / ".ipython"),
+        "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "NBGRADER_EXECUTION": "autograde",
+    }
+    env.update(extra or {})
+    return env
+
+
+class LimitedKernelManager(AsyncKernelManager):
+    """A kernel manager that starts the kernel through ``grader.kernel`` (RLIMIT_AS) with an
+    environment of our choosing instead of the grader's own."""
+
+    address_space_mb = Integer(0).tag(config=False)
+    kernel_env = Dict().tag(config=False)
+    hide = List().tag(config=False)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        hide = [arg for folder in self.hide for arg in ("--hide", str(folder))]
+        return [sys.executable, "-m", "grader.kernel", str(self.address_space_mb), *hide, "--"] + cmd
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        env = dict(self.kernel_env)
+        env.update({k: v for k, v in kw.get("env", {}).items() if k.startswith("JPY_")})
+        kw["env"] = env
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+
+class _Client(NotebookClient):
+    """nbclient's client with a cap on the output a cell may produce."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
+        used = self._used.get(cell_index, 0) + size
+        self._used[cell_index] = used
+        if used > MAX_OUTPUT_CHARS:
+            if used - size <= MAX_OUTPUT_CHARS:
+                outs.append(nbformat.v4.new_output("stream", name="stdout",
+                                                   text="\n[output truncated by the grader]\n"))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class _Watchdog(threading.Thread):
+    """Kills the kernel's process tree when its resident memory exceeds the limit."""
+
+    def __init__(self, pid: int, limit_bytes: int):
+        super().__init__(daemon=True)
+        self.pid, self.limit, self.tripped = pid, limit_bytes, False
+        self._stop_event = threading.Event()
+
+    def run(self):
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
+        while not self._stop_event.wait(0.1):
+            try:
+                procs = [root] + root.children(recursive=True)
+                rss = 0
+                for p in procs:
+                    try:
+                        rss += p.memory_info().rss
+                    except psutil.Error:
+                        pass
+            except psutil.Error:
+                return
+            if rss > self.limit:
+                self.tripped = True
+                _kill_tree(procs)
+                return
+
+    def stop(self):
+        self._stop_event.set()
+
+
+def _kill_tree(procs):
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+
+
+def _error_output(ename: str, evalue: str):
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+def _is_grade(cell) -> bool:
+    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+class _Session:
+    """One kernel's life: start, replay, run cells until the end or a fatal event."""
+
+    def __init__(self, nb, cwd: Path, env: dict, limits: Limits, hide=()):
+        self.km = LimitedKernelManager(kernel_name="python3")
+        self.km.hide = [str(h) for h in hide]
+        self.km.address_space_mb = limits.memory_mb + limits.address_headroom_mb if limits.memory_mb else 0
+        self.km.kernel_env = env
+        self.client = _Client(nb, km=self.km, allow_errors=True, shutdown_kernel="immediate",
+                              startup_timeout=120, iopub_timeout=5, record_timing=False)
+        self.client._used = {}
+        self.cwd, self.limits = cwd, limits
+        self.watchdog = None
+
+    def __enter__(self):
+        self._ctx = self.client.setup_kernel(cwd=str(self.cwd), stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL)
+        self._ctx.__enter__()
+        self.pid = self.km.provisioner.pid
+        if self.limits.memory_mb:
+            self.watchdog = _Watchdog(self.pid, self.limits.memory_mb * 1024 * 1024)
+            self.watchdog.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.watchdog:
+            self.watchdog.stop()
+        try:
+            procs = [psutil.Process(self.pid)] + psutil.Process(self.pid).children(recursive=True)
+        except psutil.Error:
+            procs = []
+        _kill_tree(procs)
+        try:
+            self._ctx.__exit__(None, None, None)
+        except Exception:   # the kernel is already gone; nothing left to clean
+            pass
+        return False
+
+    def run(self, cell, index, timeout):
+        """Execute one cell; return None, or the reason it was stopped."""
+        self.client.timeout = max(1, int(round(timeout)))
+        try:
+            self.client.execute_cell(cell, index)
+            return None
+        except CellTimeoutError:
+            return TIMEOUT
+        except DeadKernelError:
+            return OUT_OF_MEMORY if self.watchdog and self.watchdog.tripped else KERNEL_DIED
+
+
+def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limits(),
+                     env: dict | None = None, hide=()) -> tuple[nbformat.NotebookNode, list[dict]]:
+    """Execute ``nb`` in ``cwd`` under ``limits``; return the executed copy and the events.
+
+    Each event is ``{"cell": index, "grade_id": id or None, "reason": one of TIMEOUT,
+    OUT_OF_MEMORY, KERNEL_DIED, NOT_RUN, "message": str}``. A stopped cell keeps the outputs
+    it produced and gets an error output whose ``ename`` is the reason, so nbgrader gives
+    it zero points; the other cells keep the credit they earn. ``hide``: folders the kernel
+    must not see (covered by empty mounts where the OS allows it, see ``grader.kernel``).
+    """
+    nb = copy.deepcopy(nb)
+    env = env if env is not None else kernel_env(Path(cwd))
+    deadline = time.monotonic() + limits.notebook_timeout
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    fatal: set[int] = set()
+    events: list[dict] = []
+    pos, restarts, start_error = 0, 0, ""
+
+    def stop_cell(i, reason, message):
+        nb.cells[i].outputs.append(_error_output(reason, message))
+        fatal.add(i)
+        events.append({"cell": i, "grade_id": _grade_id(nb.cells[i]), "reason": reason, "message": message})
+
+    def messages(reason, seconds):
+        return {TIMEOUT: f"stopped after {seconds:.0f} s (time limit per cell)",
+                OUT_OF_MEMORY: f"stopped: the kernel used more than {limits.memory_mb} MB of memory",
+                KERNEL_DIED: "the kernel exited or crashed while running this cell"}[reason]
+
+    while pos < len(code) and restarts <= limits.max_restarts and time.monotonic() < deadline:
+        try:
+            session = _Session(nb, Path(cwd), env, limits, hide).__enter__()
+        except Exception as exc:   # the kernel did not start: nothing can run
+            restarts += 1
+            start_error = f"kernel failed to start: {type(exc).__name__}: {exc}"
+            continue
+        start_error = ""
+        try:
+            # rebuild the state: replay the non-grade code cells before `pos` on copies
+            replay_failed = False
+            for i in code[:pos]:
+                if i in fatal or _is_grade(nb.cells[i]):
+                    continue
+                cell_limit = min(limits.cell_timeout, deadline - time.monotonic())
+                if cell_limit <= 0:
+                    break
+                if session.run(copy.deepcopy(nb.cells[i]), i, cell_limit):
+                    fatal.add(i)   # it broke the kernel this time: skip it in the next replay
+                    restarts += 1
+                    replay_failed = True
+                    break
+            if replay_failed:
+                continue
+            while pos < len(code):
+                i = code[pos]
+                cell_limit = min(limits.cell_timeout, deadline - time.monotonic())
+                if cell_limit <= 0:
+                    break
+                started = time.monotonic()
+                reason = session.run(nb.cells[i], i, cell_limit)
+                pos += 1
+                if reason is not None:
+                    if reason == TIMEOUT and cell_limit < limits.cell_timeout:
+                        stop_cell(i, TIMEOUT, f"stopped: the notebook used up its {limits.notebook_timeout:.0f} s")
+                    else:
+                        stop_cell(i, reason, messages(reason, time.monotonic() - started))
+                    restarts += 1
+                    break
+        finally:
+            session.__exit__(None, None, None)
+
+    if pos < len(code):
+        if time.monotonic() >= deadline:
+            why = f"not run: the notebook used up its {limits.notebook_timeout:.0f} s"
+        elif start_error:
+            why = f"not run: {start_error}"
+        else:
+            why = f"not run: the kernel was restarted {restarts} times"
+        for i in code[pos:]:
+            if _is_grade(nb.cells[i]):
+                stop_cell(i, NOT_RUN, why)
+    return nb, events

@@ -1,0 +1,204 @@
+"""Find the submissions in a folder tree, a zip of it, or a Canvas bulk download, and check them.
+
+Accepted layouts (``<assignment>`` is an assignment id such as ``01_linear_regression``):
+
+* folder tree: ``<student-id>/<assignment>/<assignment>.ipynb`` (also
+  ``<student-id>/<assignment>.ipynb``); a zip of that tree, with or without one wrapping folder;
+* Canvas "Download Submissions" (a zip or its unpacked folder of flat files) named
+  ``<studentname>_<userid>_<submissionid>_<filename>`` or, when late,
+  ``<studentname>_LATE_<userid>_<submissionid>_<filename>``; ``<filename>`` is what the student
+  uploaded, where Canvas may have appended ``-1``, ``-2`` for a resubmission. The Canvas user id
+  becomes the student id; of several files for one student and assignment the highest
+  submission id is graded.
+
+Anything else gets a one-line reason and is skipped; the rest of the class is still graded.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$")
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+IGNORED = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "timestamp.txt"}
+MAX_ZIP_BYTES = 2 * 1024 ** 3
+
+
+@dataclass
+class Submission:
+    """One student's notebook for one assignment, or the reason it cannot be graded."""
+
+    student: str
+    assignment: str
+    path: Path | None = None
+    origin: str = ""
+    flags: list = field(default_factory=list)
+    problem: str | None = None
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.path.read_bytes()).hexdigest() if self.path else ""
+
+
+def _visible(p: Path) -> bool:
+    return p.name not in IGNORED and not p.name.startswith(".")
+
+
+def unpack(path: Path, tmp: Path) -> Path:
+    """A folder to read submissions from: ``path`` itself, or ``path`` (a zip) unpacked in ``tmp``."""
+    path = Path(path)
+    if path.is_dir():
+        return path
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is neither a folder nor a zip file")
+    with zipfile.ZipFile(path) as zf:
+        if sum(i.file_size for i in zf.infolist()) > MAX_ZIP_BYTES:
+            raise ValueError(f"{path}: unpacked size above {MAX_ZIP_BYTES // 1024 ** 3} GB")
+        for info in zf.infolist():
+            target = (tmp / info.filename).resolve()
+            if not str(target).startswith(str(tmp.resolve())):
+                continue   # an entry escaping the folder (../ or absolute path): ignore it
+            zf.extract(info, tmp)
+    return tmp
+
+
+def _base_notebook_name(filename: str) -> str:
+    """``01_linear_regression-2.ipynb`` -> ``01_linear_regression`` (Canvas resubmission suffix)."""
+    stem = filename[:-len(".ipynb")] if filename.endswith(".ipynb") else filename
+    return re.sub(r"-\d+$", "", stem)
+
+
+def _from_canvas(files: list[Path], wanted: list[str], known: list[str]) -> list[Submission]:
+    found: dict[tuple, tuple] = {}
+    out = []
+    for f in files:
+        m = CANVAS.match(f.name)
+        if not m:
+            out.append(Submission("?", "?", origin=f.name, problem=f"odd file name {f.name!r}: not <name>_<userid>_<submissionid>_<file>"))
+            continue
+        uid, sid, fname = m["uid"], int(m["sid"]), m["file"]
+        base = _base_notebook_name(fname)
+        if not fname.endswith(".ipynb"):
+            out.append(Submission(uid, base, origin=f.name, problem=f"not a notebook: {fname!r}"))
+            continue
+        if base not in known:
+            if len(wanted) == 1:
+                out.append(Submission(uid, wanted[0], origin=f.name,
+                                      problem=f"renamed notebook: got {fname!r}, expected {wanted[0]}.ipynb"))
+            else:
+                out.append(Submission(uid, base, origin=f.name, problem=f"unknown assignment {base!r}"))
+            continue
+        if base not in wanted:
+            continue
+        flags = ["late"] if m["late"] else []
+        previous = found.get((uid, base))
+        if previous is None or sid > previous[0]:
+            count = previous[2] + 1 if previous else 1
+            found[(uid, base)] = (sid, Submission(uid, base, f, origin=f.name, flags=flags), count)
+        else:
+            found[(uid, base)] = (previous[0], previous[1], previous[2] + 1)
+    for (uid, base), (sid, sub, count) in sorted(found.items()):
+        if count > 1:
+            sub.flags.append(f"{count} files, graded the latest (submission {sid})")
+        out.append(sub)
+    return out
+
+
+def _student_folder(folder: Path, wanted: list[str], known: list[str]) -> list[Submission]:
+    student = folder.name
+    if not STUDENT_ID.match(student):
+        return [Submission(student, "?", origin=str(folder.name), problem=f"odd student folder name {student!r}")]
+    entries = sorted(p for p in folder.iterdir() if _visible(p))
+    if not entries:
+        return [Submission(student, "?", origin=folder.name, problem="empty folder")]
+    out, seen = [], set()
+    for p in entries:
+        rel = f"{folder.name}/{p.name}"
+        name = p.name[:-6] if p.is_file() and p.name.endswith(".ipynb") else p.name
+        if name not in known:
+            if p.is_dir() or p.name.endswith(".ipynb"):
+                out.append(Submission(student, name, origin=rel, problem=f"unknown assignment {name!r}"))
+            continue   # stray non-notebook files next to the assignments are ignored
+        if name not in wanted:
+            continue
+        if name in seen:
+            out.append(Submission(student, name, origin=rel,
+                                  problem=f"second submission of {name} (folder and file); only the first is graded"))
+            continue
+        seen.add(name)
+        if p.is_file():
+            out.append(Submission(student, name, p, origin=rel))
+            continue
+        nb = p / f"{name}.ipynb"
+        notebooks = sorted(q.name for q in p.iterdir() if q.is_file() and q.name.endswith(".ipynb"))
+        if nb.is_file():
+            out.append(Submission(student, name, nb, origin=f"{rel}/{nb.name}"))
+        elif notebooks:
+            out.append(Submission(student, name, origin=rel,
+                                  problem=f"renamed notebook: found {', '.join(notebooks)}, expected {name}.ipynb"))
+        else:
+            out.append(Submission(student, name, origin=rel, problem="empty folder (no notebook)"))
+    return out
+
+
+def discover(root: Path, wanted: list[str], known: list[str]) -> list[Submission]:
+    """Every submission (and every problem) under an unpacked submissions folder."""
+    root = Path(root)
+    entries = sorted(p for p in root.iterdir() if _visible(p))
+    # one wrapping folder (e.g. a zip of "submissions/"): descend unless it is a student folder
+    if len(entries) == 1 and entries[0].is_dir():
+        inner = [p for p in entries[0].iterdir() if _visible(p)]
+        if inner and not any(p.name in known or p.name[:-6] in known for p in inner):
+            return discover(entries[0], wanted, known)
+    if not entries:
+        return [Submission("?", "?", origin=str(root), problem="empty submissions folder")]
+    files = [p for p in entries if p.is_file()]
+    out = _from_canvas(files, wanted, known) if files else []
+    for folder in (p for p in entries if p.is_dir()):
+        out += _student_folder(folder, wanted, known)
+    return out
+
+
+def grade_ids(nb) -> list[str]:
+    """grade_ids of the graded and solution cells, in notebook order (duplicates kept)."""
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id")
+            and (c.metadata["nbgrader"].get("grade") or c.metadata["nbgrader"].get("solution"))]
+
+
+def check_notebook(path: Path, expected_ids: list[str]):
+    """Read a submitted notebook; return ``(notebook, None)`` or ``(None, one-line reason)``."""
+    try:
+        raw = json.loads(Path(path).read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON ({exc.msg} at line {exc.lineno})"
+    if not isinstance(raw, dict) or "cells" not in raw and "worksheets" not in raw:
+        return None, "not a notebook (no cells)"
+    major = raw.get("nbformat")
+    if major != 4:
+        return None, f"nbformat {major} notebook; expected nbformat 4 (open and save it in Jupyter)"
+    try:
+        nb = nbformat.reads(json.dumps(raw), as_version=4)
+    except Exception as exc:   # nbformat's many ways to reject a file
+        return None, f"unreadable notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+    ids = grade_ids(nb)
+    dup = sorted({g for g in ids if ids.count(g) > 1})
+    if dup:
+        return None, f"duplicated cells: {', '.join(dup)} (copied cells keep their grade_id)"
+    missing = [g for g in expected_ids if g not in ids]
+    if missing:
+        return None, f"missing cells: {', '.join(missing)} (deleted from the notebook)"
+    return nb, None
+
+
+def working_dir(prefix: str = "grader-subs-"):
+    """A temporary folder for unpacking a zip."""
+    return tempfile.TemporaryDirectory(prefix=prefix)

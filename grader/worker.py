@@ -1,0 +1,129 @@
+"""Grade one sanitized submission in a worker process (never touches the gradebook).
+
+The parent hands over the notebook whose locked cells nbgrader has already restored from the
+source; the worker executes it under limits in a temporary folder, replays the hidden checks
+outside the kernel (sealed grading), scans the student's cells for attacks on the grader
+(flags only), and returns the executed notebook. Only the parent writes the gradebook.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import textwrap
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import nbformat
+
+from .config import Limits
+from .execute import execute_notebook, kernel_env
+
+SEALED_FAILED = "HiddenTestFailed"
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this worker (and so its kernel) when the grading process disappears (e.g. SIGKILL)."""
+    def loop():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def init_worker(parent_pid: int) -> None:
+    """ProcessPoolExecutor initializer."""
+    _watch_parent(parent_pid)
+
+
+def _source_notebook(path: str):
+    return nbformat.read(path, as_version=4)
+
+
+def _sealed_failures(cell_source: str, sealed_dir: Path) -> list[str]:
+    """Replay the hidden checks of one grade cell outside the kernel; the failure messages."""
+    import importlib
+
+    from .hidden.sealed import HIDDEN_BLOCK, hidden_calls, replay_check
+
+    start, end = HIDDEN_BLOCK
+    if start not in cell_source:
+        return []
+    block = textwrap.dedent(cell_source.split(start, 1)[1].split(end, 1)[0].strip("\n"))
+    failures = []
+    for module, name, n_args, kw in hidden_calls(f"{start}\n{block}\n{end}"):
+        check = getattr(importlib.import_module(module), name)
+        if not hasattr(check, "__wrapped_check__"):
+            continue   # not decorated with @hidden_check: the kernel's verdict is all there is
+        try:
+            replay_check(check, sealed_dir / f"{module}.{name}", n_args, kw)
+        except AssertionError as exc:
+            failures.append(f"{name}: {str(exc).splitlines()[0] if str(exc) else 'failed'}")
+        except Exception as exc:   # a wrong type from student code, replayed
+            failures.append(f"{name}: {type(exc).__name__}: {str(exc)[:200]}")
+    return failures
+
+
+def _apply_sealed(nb, source_nb, sealed_dir: Path) -> None:
+    """Zero the grade cells whose hidden checks fail when replayed outside the kernel (sealed
+    grading, ``grader/hidden/sealed.py``): only the grader's own process decides."""
+    try:
+        import grader.hidden.sealed  # noqa: F401
+    except ImportError:
+        return
+    sources = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb.cells
+               if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or meta.get("grade_id") not in sources:
+            continue
+        if any(o.output_type == "error" for o in cell.get("outputs", [])):
+            continue   # already zero; its own error message is the better explanation
+        try:
+            failures = _sealed_failures(sources[meta["grade_id"]], sealed_dir)
+        except Exception as exc:   # an instructor-side error: visible, and no free points
+            failures = [f"replay failed: {type(exc).__name__}: {exc}"]
+        if failures:
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename=SEALED_FAILED, evalue="; ".join(failures),
+                traceback=[f"{SEALED_FAILED}: " + "; ".join(failures)]))
+
+
+def _integrity_flags(nb, source_nb) -> list[str]:
+    try:
+        from .integrity import scan_submission, summarize
+    except ImportError:
+        return []
+    try:
+        summary = summarize(scan_submission(nb, source_nb))
+    except Exception:   # the scan is advisory; a parse failure is not the student's problem
+        return []
+    return [f"review: {summary}"] if summary else []
+
+
+def run_job(job: dict) -> dict:
+    """Execute one submission. ``job`` keys: ``nb`` (notebook JSON), ``assignment``,
+    ``source`` (path of the source notebook), ``limits`` (dict), ``env`` (extra kernel env),
+    ``hide`` (folders the kernel must not see).
+    Returns ``{"nb": executed JSON, "events": [...], "flags": [...], "seconds": float}``."""
+    started = time.monotonic()
+    nb = nbformat.reads(job["nb"], as_version=4)
+    source_nb = _source_notebook(job["source"])
+    limits = Limits(**job["limits"])
+    with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
+        tmp = Path(tmp)
+        cwd, home, sealed = tmp / "work", tmp / "home", tmp / "sealed"
+        for d in (cwd, home, sealed):
+            d.mkdir()
+        nbformat.write(nb, str(cwd / f"{job['assignment']}.ipynb"))
+        env = kernel_env(home, {**job.get("env", {}), "GRADER_SEALED_DIR": str(sealed)})
+        executed, events = execute_notebook(nb, cwd, limits, env, job.get("hide", ()))
+        _apply_sealed(executed, source_nb, sealed)
+    return {"nb": nbformat.writes(executed), "events": events,
+            "flags": _integrity_flags(nb, source_nb), "seconds": time.monotonic() - started}
+
+
+def limits_dict(limits: Limits) -> dict:
+    return asdict(limits)

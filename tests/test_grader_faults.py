@@ -1,0 +1,210 @@
+"""Faults: limits keep every other cell's credit, a killed run resumes, bad input is skipped."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import nbformat
+import psutil
+import pytest
+from nbgrader.api import Gradebook
+
+from grader import autograde, config, records, synthetic
+
+LIMITS = config.Limits(cell_timeout=6, notebook_timeout=90, memory_mb=250)
+FIX = synthetic.FIXTURE
+
+
+def write_nb(path, nb):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+
+
+def tree(folder, students):
+    for student, kind in students.items():
+        write_nb(folder / student / FIX / f"{FIX}.ipynb", synthetic.fixture_submission(kind))
+
+
+@pytest.fixture()
+def source(tmp_path):
+    synthetic.make_fixture_source(tmp_path / "solutions")
+    return tmp_path / "solutions"
+
+
+def by_student(recs):
+    return {r["student"]: r for r in recs}
+
+
+def cells(rec):
+    return {c["grade_id"]: c for c in rec["cells"]}
+
+
+def test_limits_zero_one_cell_and_keep_the_others(tmp_path, source):
+    kinds = {"loop": "infinite_loop", "bomb": "memory_bomb", "quit": "exit", "raise": "exception"}
+    tree(tmp_path / "subs", kinds)
+    recs = by_student(autograde.autograde(FIX, tmp_path / "subs", tmp_path / "work", jobs=2, limits=LIMITS,
+                                          source_dir=source, progress=False))
+    expected_status = {"loop": "time limit", "bomb": "out of memory", "quit": "kernel exited", "raise": "failed"}
+    for student, status in expected_status.items():
+        c = cells(recs[student])
+        assert c["test_scale"]["points"] == 0
+        assert c["test_scale"]["status"] == status, (student, c["test_scale"])
+        assert c["test_add"]["points"] == 2 and c["test_mean_square"]["points"] == 5, (student, c)
+        assert recs[student]["score"] == 7
+    assert "ValueError: student bug" in cells(recs["raise"])["test_scale"]["message"]
+    assert "time limit per cell" in cells(recs["loop"])["test_scale"]["message"]
+    assert "time limit" in recs["loop"]["flags"]
+    with Gradebook(config.db_url(tmp_path / "work"), config.COURSE_ID) as gb:
+        for student in kinds:
+            assert gb.find_submission(FIX, student).score == 7
+
+
+def test_notebook_wall_clock_limit_zeros_the_cells_not_reached(tmp_path, source):
+    tree(tmp_path / "subs", {"slow": "sleep"})
+    limits = config.Limits(cell_timeout=30, notebook_timeout=6, memory_mb=400)
+    rec = autograde.autograde(FIX, tmp_path / "subs", tmp_path / "work", jobs=1, limits=limits,
+                              source_dir=source, progress=False)[0]
+    c = cells(rec)
+    assert c["test_add"]["points"] == 2
+    assert c["test_scale"]["points"] == 0 and c["test_mean_square"]["points"] == 0
+    assert c["test_mean_square"]["status"] == "not run"
+
+
+def _grades(work):
+    return {(r["student"], c["grade_id"]): c["points"] for r in records.all_results(work) for c in r["cells"]}
+
+
+def test_sigkilled_run_resumes_to_the_same_grades(tmp_path, source):
+    kinds = ["correct", "wrong", "exception", "untouched", "syntax_error", "correct"]
+    tree(tmp_path / "subs", {f"s{i}": k for i, k in enumerate(kinds)})
+    cmd = [sys.executable, "-m", "grader", "--source-dir", str(source), "autograde", FIX, str(tmp_path / "subs"),
+           "--jobs", "2", "--no-progress", "--cell-timeout", "20"]
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(cmd[:3] + ["--workdir", str(killed)] + cmd[3:], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    results = killed / "results" / FIX
+    while time.time() < deadline and len(list(results.glob("*.json"))) < 2:
+        time.sleep(0.2)
+    family = psutil.Process(proc.pid).children(recursive=True)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(results.glob("*.json")))
+    assert 0 < done_before < len(kinds), "kill the run in the middle"
+    gone, alive = psutil.wait_procs(family, timeout=15)
+    assert not alive, f"orphaned grading processes: {alive}"
+    # resume, then grade the same class without interruption elsewhere
+    assert subprocess.run(cmd[:3] + ["--workdir", str(killed)] + cmd[3:], capture_output=True).returncode == 0
+    clean = tmp_path / "clean"
+    assert subprocess.run(cmd[:3] + ["--workdir", str(clean)] + cmd[3:], capture_output=True).returncode == 0
+    assert _grades(killed) == _grades(clean) and len(_grades(clean)) == 3 * len(kinds)
+    with Gradebook(config.db_url(killed), config.COURSE_ID) as gb:
+        subs = gb.find_assignment(FIX).submissions
+        assert len(subs) == len(kinds)                      # nobody counted twice
+        assert sum(s.score for s in subs) == sum(r["score"] for r in records.all_results(clean))
+
+
+def test_bad_input_is_reported_and_skipped(tmp_path, source):
+    subs = tmp_path / "subs"
+    tree(subs, {"good": "correct"})
+    (subs / "badjson" / FIX).mkdir(parents=True)
+    (subs / "badjson" / FIX / f"{FIX}.ipynb").write_text('{"cells": [')
+    v3 = {"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": []}]}
+    (subs / "oldformat" / FIX).mkdir(parents=True)
+    (subs / "oldformat" / FIX / f"{FIX}.ipynb").write_text(json.dumps(v3))
+    missing = synthetic.fixture_submission("correct")
+    missing.cells = [c for c in missing.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_scale"]
+    write_nb(subs / "missing" / FIX / f"{FIX}.ipynb", missing)
+    dup = synthetic.fixture_submission("correct")
+    dup.cells.append(nbformat.from_dict(dict(dup.cells[2], id="copied")))
+    write_nb(subs / "duplicate" / FIX / f"{FIX}.ipynb", dup)
+    write_nb(subs / "renamed" / FIX / "my_homework.ipynb", synthetic.fixture_submission("correct"))
+    (subs / "empty").mkdir()
+    write_nb(subs / "unknown" / "99_nothing" / "99_nothing.ipynb", synthetic.fixture_submission("correct"))
+    write_nb(subs / "odd name!" / FIX / f"{FIX}.ipynb", synthetic.fixture_submission("correct"))
+    (subs / "stray_file.txt").write_text("hello")
+    tree(subs, {"twice": "correct"})
+    write_nb(subs / "twice" / f"{FIX}.ipynb", synthetic.fixture_submission("wrong"))
+    recs = autograde.autograde(FIX, subs, tmp_path / "work", jobs=2, limits=LIMITS, source_dir=source,
+                               progress=False)
+    problems = {r["origin"].split("/")[0]: r["problem"] for r in recs if r["status"] != "graded"}
+    assert [r["student"] for r in recs if r["status"] == "graded"] == ["good", "twice"]
+    assert by_student(recs)["good"]["score"] == 10
+    assert records.read_result(tmp_path / "work", FIX, "twice")["score"] == 10
+    assert "second submission" in problems["twice"]
+    assert "invalid JSON" in problems["badjson"]
+    assert "nbformat 3" in problems["oldformat"]
+    assert "missing cells: test_scale" in problems["missing"]
+    assert "duplicated cells: add" in problems["duplicate"]
+    assert "renamed notebook" in problems["renamed"] and "my_homework.ipynb" in problems["renamed"]
+    assert "empty folder" in problems["empty"]
+    assert "unknown assignment '99_nothing'" in problems["unknown"]
+    assert "odd student folder name" in problems["odd name!"]
+    assert "odd file name" in problems["stray_file.txt"]
+    assert all("\n" not in p for p in problems.values())
+
+
+def test_canvas_zip_and_zipped_tree(tmp_path, source):
+    canvas = tmp_path / "canvas.zip"
+    good, wrong = (nbformat.writes(synthetic.fixture_submission(k)) for k in ("correct", "wrong"))
+    with zipfile.ZipFile(canvas, "w") as zf:
+        zf.writestr(f"doejane_1001_501_{FIX}.ipynb", wrong)
+        zf.writestr(f"doejane_1001_777_{FIX}-1.ipynb", good)          # resubmission: the latest counts
+        zf.writestr(f"roebob_LATE_1002_502_{FIX}.ipynb", wrong)
+        zf.writestr("roebob_LATE_1002_503_notes.txt", "not a notebook")
+    recs = by_student(autograde.autograde(FIX, canvas, tmp_path / "w1", jobs=2, limits=LIMITS,
+                                          source_dir=source, progress=False))
+    assert recs["1001"]["score"] == 10 and any("latest" in f for f in recs["1001"]["flags"])
+    graded_bob = [r for r in recs.values() if r["student"] == "1002"]
+    assert recs["1002"]["status"] in ("graded", "invalid")
+    bob = next(r for r in records.all_results(tmp_path / "w1") if r["student"] == "1002")
+    assert bob["score"] == 7 and "late" in bob["flags"]
+    assert graded_bob
+    zipped = tmp_path / "tree.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        zf.writestr(f"submissions/alice/{FIX}/{FIX}.ipynb", good)
+        zf.writestr("../evil.txt", "outside")
+    recs = by_student(autograde.autograde(FIX, zipped, tmp_path / "w2", jobs=1, limits=LIMITS,
+                                          source_dir=source, progress=False))
+    assert recs["alice"]["score"] == 10
+    assert not (tmp_path / "evil.txt").exists()
+
+
+def _namespaces_work(tmp_path):
+    """Whether this machine lets an unprivileged process hide folders (user namespaces)."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "secret").write_text("x")
+    code = ("import os, sys; from grader.kernel import hide_folders; "
+            f"print(hide_folders([{str(probe)!r}]) and not os.listdir({str(probe)!r}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    return out.strip() == "True"
+
+
+def test_kernel_is_isolated(tmp_path, source, monkeypatch):
+    monkeypatch.setenv("INSTRUCTOR_SECRET", "42")
+    nb = synthetic.fixture_submission("correct")
+    work = tmp_path / "work"
+    probe = ("import os, json\nprint(json.dumps({'env': sorted(os.environ), 'cwd': sorted(os.listdir('.')),"
+             f" 'home': os.environ.get('HOME'), 'here': os.getcwd(), 'work': os.listdir({str(work)!r}),"
+             f" 'source': os.listdir({str(source)!r})}}))")
+    nb.cells.insert(2, nbformat.v4.new_code_cell(probe))
+    write_nb(tmp_path / "subs" / "probe" / FIX / f"{FIX}.ipynb", nb)
+    rec = autograde.autograde(FIX, tmp_path / "subs", tmp_path / "work", jobs=1, limits=LIMITS,
+                              source_dir=source, progress=False)[0]
+    assert rec["score"] == 10
+    done = nbformat.read(str(autograde.autograded_path(tmp_path / "work", "probe", FIX)), as_version=4)
+    seen = json.loads(next(c for c in done.cells if c.source == probe).outputs[0].text)
+    assert "INSTRUCTOR_SECRET" not in seen["env"]
+    assert seen["cwd"] == [f"{FIX}.ipynb"]
+    assert seen["home"] != os.path.expanduser("~") and str(tmp_path) not in seen["here"]
+    if _namespaces_work(tmp_path):   # the gradebook, other submissions and solutions are hidden
+        assert seen["work"] == [] and seen["source"] == []
+    assert (work / "gradebook.db").is_file() and (source / FIX).is_dir()   # but only in the kernel
+    from grader.execute import kernel_env
+    added_by_kernel = ("JPY_", "CLICOLOR", "FORCE_COLOR", "PYDEVD", "PAGER", "GIT_PAGER", "TERM")
+    allowed = set(kernel_env(tmp_path, {})) | {"GRADER_SEALED_DIR", "COURSE_DATA_DIR"}
+    assert {k for k in seen["env"] if not k.startswith(added_by_kernel)} <= allowed
