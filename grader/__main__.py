@@ -130,6 +130,9 @@ def main(argv=None) -> int:
         recs = autograde.autograde(args.assignment, Path(args.submissions), work, jobs=args.jobs,
                                    limits=_limits(args), source_dir=src, progress=not args.no_progress)
         skipped = _report(recs)
+        if any(r["status"] == "graded" and not r.get("isolated", True) for r in recs):
+            print("note: some kernels ran without the sandbox (no user/mount namespaces on this "
+                  "system): they could read the instructor's files")
         print(export.table(work, names))
         path = export.write_csv(work, Path(args.csv) if args.csv else work / "grades.csv", names)
         print(f"{len(recs) - skipped} graded, {skipped} skipped; grades CSV: {path}; work directory: {work}")

@@ -101,7 +101,7 @@ def build_record(sub, key: str, nb, out: dict) -> dict:
     return {"student": sub.student, "assignment": sub.assignment, "key": key, "status": "graded",
             "origin": sub.origin, "flags": flags, "problem": None, "cells": cells,
             "score": sum(c["points"] for c in cells), "max_score": sum(c["max_points"] for c in cells),
-            "seconds": round(out.get("seconds", 0.0), 2), "synced": False}
+            "seconds": round(out.get("seconds", 0.0), 2), "isolated": bool(out.get("isolated")), "synced": False}
 
 
 def invalid_record(sub, max_score: float = 0.0) -> dict:
@@ -163,13 +163,6 @@ def kernel_extra_env(work: Path) -> dict:
     return env
 
 
-def hidden_folders(work: Path, source_dir: Path) -> list[str]:
-    """Folders a student kernel must not see: the work directory (gradebook, every submission),
-    the solutions and the repository's git history (which holds them too)."""
-    folders = [Path(work), Path(source_dir), config.SOLUTIONS, config.REPO / ".git"]
-    return sorted({str(f.resolve()) for f in folders if f.is_dir()})
-
-
 def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None = None,
               limits: config.Limits = config.Limits(), source_dir: Path = config.SOLUTIONS,
               progress: bool = True) -> list[dict]:
@@ -204,6 +197,12 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                 if old.get("synced") or _resync(work, old):
                     results[n] = old
                     continue
+            pending.append((n, sub, key, nb))
+
+        env, workdir = kernel_extra_env(work), str(work.resolve())
+
+        def prepare(n, sub, nb):
+            """nbgrader's sanitizing, done in this process while the workers execute."""
             records.atomic_write(work / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb",
                                  sub.path.read_bytes())
             try:
@@ -212,47 +211,58 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                 sub.problem = f"nbgrader could not sanitize it ({type(exc).__name__}: {str(exc)[:150]})"
                 results[n] = invalid_record(sub)
                 records.write_result(work, results[n])
-                continue
-            job = {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
-                   "limits": limits_dict(limits), "env": kernel_extra_env(work),
-                   "hide": hidden_folders(work, source_dir)}
-            pending.append((n, sub, key, job))
-        _run(pending, results, work, jobs, progress)
+                return None
+            return {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
+                    "limits": limits_dict(limits), "env": env, "workdir": workdir}
+
+        _run(pending, results, work, jobs, progress, prepare)
     return [results[n] for n in sorted(results)]
 
 
-def _run(pending, results, work, jobs, progress) -> None:
-    """Execute the pending jobs (``jobs`` at a time) and record each as it completes. If a
-    worker process dies (killed from outside), the jobs it took down are tried once more."""
+def _run(pending, results, work, jobs, progress, prepare) -> None:
+    """Execute the pending submissions ``jobs`` at a time. Each is sanitized (``prepare``) and
+    submitted while the workers already run earlier ones, and recorded as soon as it completes.
+    If a worker process dies (killed from outside), the jobs it took down are tried once more."""
     if not pending:
         return
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
-    bar = None
+    bar = tqdm(total=len(pending), unit="nb", desc="grading", disable=not progress, smoothing=0.1)
+    todo = [(n, sub, key, None, nb) for n, sub, key, nb in pending]
     for attempt in (1, 2):
         broken = []
-        # fork: workers start at once and need no importable __main__; the pool starts them
-        # before the progress bar exists, so no thread of ours is running at fork time
-        ctx = multiprocessing.get_context("fork")
+        # spawn, not fork: a forked worker would inherit the caller's asyncio loop and ZMQ
+        # sockets (e.g. after a validate in the same process) and spin forever
+        ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker,
                                  initargs=(os.getpid(),)) as pool:
-            futures = {pool.submit(run_job, job): (n, sub, key, job) for n, sub, key, job in pending}
-            if bar is None:
-                bar = tqdm(total=len(pending), unit="nb", desc="grading", disable=not progress, smoothing=0.1)
-            for fut in as_completed(futures):
-                n, sub, key, job = futures[fut]
-                try:
-                    results[n] = _finish(work, sub, key, fut.result())
-                except BrokenProcessPool:
-                    broken.append((n, sub, key, job))
+            futures = {}
+
+            def collect(done):
+                for fut in done:
+                    n, sub, key, job = futures.pop(fut)
+                    try:
+                        results[n] = _finish(work, sub, key, fut.result())
+                    except BrokenProcessPool:
+                        broken.append((n, sub, key, job, None))
+                        continue
+                    except Exception as exc:   # report it; a re-run grades it again
+                        sub.problem = f"grader error, not graded ({type(exc).__name__}: {str(exc)[:150]}); run again"
+                        results[n] = invalid_record(sub)
+                    bar.update(1)
+
+            for n, sub, key, job, nb in todo:
+                job = job or prepare(n, sub, nb)
+                if job is None:
+                    bar.update(1)
                     continue
-                except Exception as exc:   # report it; a re-run grades it again
-                    sub.problem = f"grader error, not graded ({type(exc).__name__}: {str(exc)[:150]}); run again"
-                    results[n] = invalid_record(sub)
-                bar.update(1)
+                futures[pool.submit(run_job, job)] = (n, sub, key, job)
+                collect([f for f in list(futures) if f.done()])
+            for fut in as_completed(list(futures)):
+                collect([fut])
         if not broken:
             break
-        pending = broken
-    for n, sub, key, job in broken:
+        todo = broken
+    for n, sub, key, job, _ in broken:
         sub.problem = "grader error, not graded (a worker process was killed); run again"
         results[n] = invalid_record(sub)
         bar.update(1)

@@ -95,6 +95,24 @@ def record_buggy_cell(nb, bug, grade_cell, out_dir: Path) -> None:
             os.environ[sealed.ENV_VAR] = previous
 
 
+@functools.lru_cache(maxsize=64)
+def check_keys(assignment: str, grade_id: str) -> tuple:
+    """Record names of the hidden checks a grade cell calls."""
+    nb = harness.load_solution(assignment)
+    cell = next((c for c in nb.cells if harness.nbgrader_meta(c).get("grade_id") == grade_id), None)
+    if cell is None:
+        return ()
+    return tuple(f"{m}.{f}" for m, f, _, _ in sealed.hidden_calls(cell.source))
+
+
+def _recorded_without_errors(assignment: str, grade_id: str, student_dir: Path) -> bool:
+    keys = check_keys(assignment, grade_id)
+    records = [load_record(student_dir / k) for k in keys]
+    return bool(keys) and all(
+        r is not None and not any("raised" in c for calls in r[0]["functions"].values() for c in calls)
+        for r in records)
+
+
 @functools.lru_cache(maxsize=512)
 def buggy_records(assignment: str, grade_id: str, bug_id: str) -> dict | None:
     """Recordings of the hidden checks of ``grade_id`` on the solution with one bug applied
@@ -122,9 +140,14 @@ def diagnose(assignment: str, grade_id: str, student_dir: Path) -> list[str]:
         The sealed recordings of the student's kernel.
     """
     try:
-        bugs = [b for b in harness.catalog_module(assignment).BUGS if grade_id in b.failing_cells()]
+        module = harness.catalog_module(assignment)
     except ImportError:  # an assignment without a catalog
         return []
+    if grade_id in getattr(module, "NO_DIAGNOSIS", ()):
+        return []
+    if not _recorded_without_errors(assignment, grade_id, Path(student_dir)):
+        return []  # nothing to compare (or the function raised): no bug to name
+    bugs = [b for b in module.BUGS if grade_id in b.failing_cells()]
     found = []
     for bug in bugs:
         buggy = buggy_records(assignment, grade_id, bug.id)

@@ -53,12 +53,11 @@ class LimitedKernelManager(AsyncKernelManager):
 
     address_space_mb = Integer(0).tag(config=False)
     kernel_env = Dict().tag(config=False)
-    hide = List().tag(config=False)
+    sandbox = List().tag(config=False)   # launcher options: --workdir W --run-dir R
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        hide = [arg for folder in self.hide for arg in ("--hide", str(folder))]
-        return [sys.executable, "-m", "grader.kernel", str(self.address_space_mb), *hide, "--"] + cmd
+        return [sys.executable, "-m", "grader.kernel", str(self.address_space_mb), *self.sandbox, "--"] + cmd
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         env = dict(self.kernel_env)
@@ -139,9 +138,13 @@ def _grade_id(cell):
 class _Session:
     """One kernel's life: start, replay, run cells until the end or a fatal event."""
 
-    def __init__(self, nb, cwd: Path, env: dict, limits: Limits, hide=()):
+    def __init__(self, nb, cwd: Path, env: dict, limits: Limits, sandbox=None):
         self.km = LimitedKernelManager(kernel_name="python3")
-        self.km.hide = [str(h) for h in hide]
+        if sandbox:   # isolate the kernel; its connection file must stay visible: the run folder
+            run_dir = Path(sandbox["run_dir"])
+            self.km.connection_file = str(run_dir / f"kernel-{os.urandom(4).hex()}.json")
+            self.km.sandbox = ["--run-dir", str(run_dir)] + (
+                ["--workdir", str(sandbox["workdir"])] if sandbox.get("workdir") else [])
         self.km.address_space_mb = limits.memory_mb + limits.address_headroom_mb if limits.memory_mb else 0
         self.km.kernel_env = env
         self.client = _Client(nb, km=self.km, allow_errors=True, shutdown_kernel="immediate",
@@ -187,14 +190,15 @@ class _Session:
 
 
 def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limits(),
-                     env: dict | None = None, hide=()) -> tuple[nbformat.NotebookNode, list[dict]]:
+                     env: dict | None = None, sandbox: dict | None = None) -> tuple[nbformat.NotebookNode, list[dict]]:
     """Execute ``nb`` in ``cwd`` under ``limits``; return the executed copy and the events.
 
     Each event is ``{"cell": index, "grade_id": id or None, "reason": one of TIMEOUT,
     OUT_OF_MEMORY, KERNEL_DIED, NOT_RUN, "message": str}``. A stopped cell keeps the outputs
     it produced and gets an error output whose ``ename`` is the reason, so nbgrader gives
-    it zero points; the other cells keep the credit they earn. ``hide``: folders the kernel
-    must not see (covered by empty mounts where the OS allows it, see ``grader.kernel``).
+    it zero points; the other cells keep the credit they earn. ``sandbox``: ``{"run_dir": the
+    kernel's own temp folder, "workdir": the grading directory}`` to hide the instructor's files
+    from the kernel (``grader.kernel``, ``grader.sandbox``); None runs it unisolated.
     """
     nb = copy.deepcopy(nb)
     env = env if env is not None else kernel_env(Path(cwd))
@@ -216,7 +220,7 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
 
     while pos < len(code) and restarts <= limits.max_restarts and time.monotonic() < deadline:
         try:
-            session = _Session(nb, Path(cwd), env, limits, hide).__enter__()
+            session = _Session(nb, Path(cwd), env, limits, sandbox).__enter__()
         except Exception as exc:   # the kernel did not start: nothing can run
             restarts += 1
             start_error = f"kernel failed to start: {type(exc).__name__}: {exc}"

@@ -1,66 +1,55 @@
-"""Kernel launcher: apply limits, hide the instructor's folders, then become the IPython kernel.
+"""Kernel launcher: apply limits, hide the instructor's files, then become the IPython kernel.
 
-Used as ``python -m grader.kernel <address_space_mb> [--hide DIR ...] -- <kernel command...>``.
-Everything is set up in this process and survives ``exec``, so the student's kernel (and
-anything it forks) cannot undo it:
+Used as ``python -m grader.kernel <address_space_mb> [--workdir W] [--run-dir R] [--keep K ...]
+-- <kernel command...>``. Everything is set up in this process and survives ``exec``, so the
+student's kernel (and anything it forks) cannot undo it:
 
 * RLIMIT_AS caps the address space (a huge allocation fails with MemoryError instead of
   swapping the machine); RLIMIT_CORE=0 avoids core dumps;
-* where Linux allows unprivileged user namespaces, the kernel gets its own mount namespace in
-  which each ``--hide`` folder (the grading work directory with the gradebook and everybody's
-  submissions, ``solutions/``, ``.git``) is covered by an empty read-only tmpfs. Nothing changes
-  outside the kernel; if namespaces are not available the kernel runs without this layer.
+* with ``--run-dir``, ``grader.sandbox.isolate`` gives the kernel a private mount namespace
+  (where Linux allows it without root) in which the work directory's submissions, results and
+  gradebook, ``solutions/``, ``grader/bugs/``, ``.git`` and the other kernels' temp folders are
+  hidden. It writes ``isolated`` (``1`` or ``0``) into the run folder so the grader can report
+  whether that layer was in place.
 """
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import sys
-
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x1, 0x2, 0x4, 0x4000, 0x40000
+from pathlib import Path
 
 
-def hide_folders(folders: list[str]) -> bool:
-    """Enter new user and mount namespaces and cover ``folders`` with empty tmpfs mounts.
-    Returns False (changing nothing visible) when the OS does not allow it."""
-    if not folders or not sys.platform.startswith("linux"):
-        return False
-    libc = ctypes.CDLL(None, use_errno=True)
-    uid, gid = os.getuid(), os.getgid()
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
-        return False
-    try:
-        with open("/proc/self/setgroups", "w") as f:
-            f.write("deny")
-        with open("/proc/self/uid_map", "w") as f:
-            f.write(f"{uid} {uid} 1")
-        with open("/proc/self/gid_map", "w") as f:
-            f.write(f"{gid} {gid} 1")
-    except OSError:
-        return False
-    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
-        return False
-    hidden = True
-    for folder in folders:
-        if os.path.isdir(folder):
-            flags = MS_RDONLY | MS_NOSUID | MS_NODEV
-            if libc.mount(b"tmpfs", os.fsencode(folder), b"tmpfs", flags, b"size=16k,mode=0555") != 0:
-                hidden = False
-    return hidden
+def _options(options: list[str]) -> dict:
+    out = {"--workdir": None, "--run-dir": None, "--keep": []}
+    for flag, value in zip(options[::2], options[1::2]):
+        if flag == "--keep":
+            out["--keep"].append(value)
+        else:
+            out[flag] = value
+    return out
 
 
 def main(argv: list[str]) -> None:
     mb = int(argv[0])
     split = argv.index("--")
-    options, cmd = argv[1:split], argv[split + 1:]
-    hide = [options[i + 1] for i, o in enumerate(options) if o == "--hide"]
+    opts, cmd = _options(argv[1:split]), argv[split + 1:]
     if mb > 0:
         limit = mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    hide_folders(hide)
+    if opts["--run-dir"]:
+        from grader.sandbox import isolate
+
+        try:
+            ok = isolate(Path(opts["--workdir"]) if opts["--workdir"] else None, Path(opts["--run-dir"]),
+                         [Path(k) for k in opts["--keep"]])
+        except Exception:   # never keep a kernel from starting; report it instead
+            ok = False
+        try:
+            (Path(opts["--run-dir"]) / "isolated").write_text("1" if ok else "0")
+        except OSError:
+            pass
     os.execv(cmd[0], cmd)
 
 

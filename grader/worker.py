@@ -106,22 +106,23 @@ def _integrity_flags(nb, source_nb) -> list[str]:
 def run_job(job: dict) -> dict:
     """Execute one submission. ``job`` keys: ``nb`` (notebook JSON), ``assignment``,
     ``source`` (path of the source notebook), ``limits`` (dict), ``env`` (extra kernel env),
-    ``hide`` (folders the kernel must not see).
+    ``workdir`` (the grading directory, hidden from the kernel).
     Returns ``{"nb": executed JSON, "events": [...], "flags": [...], "seconds": float}``."""
     started = time.monotonic()
     nb = nbformat.reads(job["nb"], as_version=4)
     source_nb = _source_notebook(job["source"])
     limits = Limits(**job["limits"])
     with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
-        tmp = Path(tmp)
+        tmp = Path(tmp).resolve()
         cwd, home, sealed = tmp / "work", tmp / "home", tmp / "sealed"
         for d in (cwd, home, sealed):
             d.mkdir()
         nbformat.write(nb, str(cwd / f"{job['assignment']}.ipynb"))
         env = kernel_env(home, {**job.get("env", {}), "GRADER_SEALED_DIR": str(sealed)})
-        executed, events = execute_notebook(nb, cwd, limits, env, job.get("hide", ()))
+        executed, events = execute_notebook(nb, cwd, limits, env, {"run_dir": tmp, "workdir": job.get("workdir")})
+        isolated = (tmp / "isolated").is_file() and (tmp / "isolated").read_text() == "1"
         _apply_sealed(executed, source_nb, sealed)
-    return {"nb": nbformat.writes(executed), "events": events,
+    return {"nb": nbformat.writes(executed), "events": events, "isolated": isolated,
             "flags": _integrity_flags(nb, source_nb), "seconds": time.monotonic() - started}
 
 

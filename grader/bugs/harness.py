@@ -8,6 +8,7 @@ that both paths give the same verdict.
 """
 from __future__ import annotations
 
+import ast
 import contextlib
 import importlib
 import io
@@ -33,6 +34,7 @@ class CellOutcome:
     grade_id: str
     passed: bool
     error: str = ""
+    ran: bool = True  # False: not re-run, the mutation cannot reach it
 
 
 def nbgrader_meta(cell) -> dict:
@@ -58,6 +60,30 @@ def catalog_module(assignment: str):
 def strip_markers(source: str) -> str:
     """Drop IPython magics, which plain ``exec`` cannot run."""
     return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def _tree(source: str):
+    try:
+        return ast.parse(strip_markers(source))
+    except SyntaxError:
+        return ast.Module(body=[], type_ignores=[])
+
+
+def defined_names(source: str) -> set:
+    """Names a cell binds at top level (functions, classes, assignments)."""
+    names = set()
+    for node in _tree(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return names
+
+
+def used_names(source: str) -> set:
+    """Every name a cell mentions."""
+    return {n.id for n in ast.walk(_tree(source)) if isinstance(n, ast.Name)}
 
 
 def graded_cells(nb) -> list:
@@ -101,31 +127,36 @@ def run_grade_cells(nb, replace: dict[str, str] | None = None,
     matplotlib.use("Agg")
     namespace: dict = {"__name__": "__main__"}
     outcomes: dict[str, CellOutcome] = {}
-    # grade cells before the first replaced cell see exactly the reference code: they pass
-    # as they do for the reference (test_reference_passes_every_grade_cell), so skip running them
-    unchanged = bool(replace)
+    # With a mutation, only grade cells that use a name the mutation can reach are run; the
+    # others see exactly the reference code and pass as they do for the reference
+    # (test_reference_passes_every_grade_cell). This keeps the capstone's training out of
+    # every unrelated bug.
+    affected: set = set()
     for cell in graded_cells(nb):
         meta = nbgrader_meta(cell)
-        unchanged = unchanged and meta.get("grade_id") not in replace
-        if meta.get("grade_id") in skip:
+        grade_id = meta.get("grade_id")
+        if grade_id in replace:
+            affected |= defined_names(cell.source)
+        elif meta.get("solution") and used_names(cell.source) & affected:
+            affected |= defined_names(cell.source)
+        if grade_id in skip:
             continue
-        if unchanged and meta.get("grade"):
-            outcomes[meta["grade_id"]] = CellOutcome(meta["grade_id"], True)
+        if replace and meta.get("grade") and not used_names(cell.source) & affected:
+            outcomes[grade_id] = CellOutcome(grade_id, True, ran=False)
             continue
-        source = strip_markers(replace.get(meta.get("grade_id"), cell.source))
+        source = strip_markers(replace.get(grade_id, cell.source))
         try:
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(source, f"<cell {meta.get('grade_id', 'setup')}>", "exec"), namespace)
+                exec(compile(source, f"<cell {grade_id or 'setup'}>", "exec"), namespace)
         except Exception as exc:  # a failing cell is the point of the exercise
             if meta.get("grade"):
                 first = (str(exc).splitlines() or [""])[0]
-                outcomes[meta["grade_id"]] = CellOutcome(meta["grade_id"], False,
-                                                         f"{type(exc).__name__}: {first}")
+                outcomes[grade_id] = CellOutcome(grade_id, False, f"{type(exc).__name__}: {first}")
             elif not meta.get("solution"):
                 raise RuntimeError(f"setup cell failed: {exc}") from exc
         else:
             if meta.get("grade"):
-                outcomes[meta["grade_id"]] = CellOutcome(meta["grade_id"], True)
+                outcomes[grade_id] = CellOutcome(grade_id, True)
     plt.close("all")
     return outcomes
 
@@ -208,13 +239,13 @@ def evaluate_bug(nb, bug: Bug, skip: frozenset = frozenset()) -> BugVerdict:
     """Grade the solution with ``bug`` applied (grade cells in ``skip`` are not run).
 
     Both verdicts are computed: the grade cells' own in the namespace, and the sealed replay
-    of the recorded hidden checks (what the grader counts). Grade cells before the mutated one
-    are not re-run; their recordings would equal the reference's.
+    of the recorded hidden checks (what the grader counts). Grade cells
+    the mutation cannot reach are not re-run; their recordings would equal the reference's.
     """
     with tempfile.TemporaryDirectory() as tmp:
         with sealed_recording(tmp):
             outcomes = run_grade_cells(nb, apply_bug(nb, bug), skip)
-        replay_failed = replay_failures(nb, tmp, _run_cells(nb, bug, set(outcomes)))
+        replay_failed = replay_failures(nb, tmp, {g for g, o in outcomes.items() if o.ran})
     must_fail = set(bug.failing_cells())
     missing = must_fail - set(outcomes)
     if missing:
@@ -224,14 +255,3 @@ def evaluate_bug(nb, bug: Bug, skip: frozenset = frozenset()) -> BugVerdict:
     return BugVerdict(bug, killed, collateral, outcomes,
                       replay_killed=must_fail <= replay_failed,
                       replay_collateral=sorted(replay_failed - must_fail))
-
-
-def _run_cells(nb, bug: Bug, outcomes: set) -> set:
-    """The grade cells actually executed for ``bug`` (those at or after its solution cell)."""
-    executed, started = set(), False
-    for cell in graded_cells(nb):
-        meta = nbgrader_meta(cell)
-        started = started or meta.get("grade_id") == bug.cell
-        if started and meta.get("grade") and meta["grade_id"] in outcomes:
-            executed.add(meta["grade_id"])
-    return executed

@@ -7,6 +7,9 @@ run when the catalog is checked.
 """
 from grader.bugs import Bug
 
+# Naming the mistake would mean retraining the capstone once per bug in every grading worker.
+NO_DIAGNOSIS = {"test_build_and_train"}
+
 BUGS = [
     # ------------------------------------------------------------------ darkness_fit
     Bug("darkness_fit_sum_not_mean", "darkness_fit",
