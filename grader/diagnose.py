@@ -105,11 +105,12 @@ def check_keys(assignment: str, grade_id: str) -> tuple:
     return tuple(f"{m}.{f}" for m, f, _, _ in sealed.hidden_calls(cell.source))
 
 
-def _recorded_without_errors(assignment: str, grade_id: str, student_dir: Path) -> bool:
+def _attempted(assignment: str, grade_id: str, student_dir: Path) -> bool:
     keys = check_keys(assignment, grade_id)
     records = [load_record(student_dir / k) for k in keys]
     return bool(keys) and all(
-        r is not None and not any("raised" in c for calls in r[0]["functions"].values() for c in calls)
+        r is not None and not any(c.get("raised", "").startswith("NotImplementedError")
+                                  for calls in r[0]["functions"].values() for c in calls)
         for r in records)
 
 
@@ -145,8 +146,8 @@ def diagnose(assignment: str, grade_id: str, student_dir: Path) -> list[str]:
         return []
     if grade_id in getattr(module, "NO_DIAGNOSIS", ()):
         return []
-    if not _recorded_without_errors(assignment, grade_id, Path(student_dir)):
-        return []  # nothing to compare (or the function raised): no bug to name
+    if not _attempted(assignment, grade_id, Path(student_dir)):
+        return []  # nothing recorded, or an exercise left undone: no bug to name
     bugs = [b for b in module.BUGS if grade_id in b.failing_cells()]
     found = []
     for bug in bugs:
