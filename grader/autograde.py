@@ -12,7 +12,6 @@ import ast
 import logging
 import multiprocessing
 import os
-import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -230,9 +229,11 @@ def _run(pending, results, work, jobs, progress, prepare) -> None:
     todo = [(n, sub, key, None, nb) for n, sub, key, nb in pending]
     for attempt in (1, 2):
         broken = []
-        # spawn, not fork: a forked worker would inherit the caller's asyncio loop and ZMQ
-        # sockets (e.g. after a validate in the same process) and spin forever
-        ctx = multiprocessing.get_context("spawn")
+        # forkserver: workers are forked from a clean server process that has imported the
+        # worker code once (importing nbformat costs seconds); plain fork would inherit the
+        # caller's asyncio loop and ZMQ sockets (e.g. after a validate) and spin forever
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["grader.worker"])
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker,
                                  initargs=(os.getpid(),)) as pool:
             futures = {}
@@ -255,7 +256,11 @@ def _run(pending, results, work, jobs, progress, prepare) -> None:
                 if job is None:
                     bar.update(1)
                     continue
-                futures[pool.submit(run_job, job)] = (n, sub, key, job)
+                try:
+                    futures[pool.submit(run_job, job)] = (n, sub, key, job)
+                except BrokenProcessPool:
+                    broken.append((n, sub, key, job, None))
+                    continue
                 collect([f for f in list(futures) if f.done()])
             for fut in as_completed(list(futures)):
                 collect([fut])

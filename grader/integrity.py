@@ -122,7 +122,11 @@ def scan_source(source: str, cell: str, exercise_names: set[str]) -> list[Flag]:
                                 if isinstance(a, ast.Constant) and isinstance(a.value, str))
                 if any(w in text.lower() for w in INSTRUCTOR_WORDS) or not text:
                     flag(node, f"reads or lists files ({name})")
-        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute)
+                and dotted(node.value).split(".")[0] in course_aliases
+                and node.value.attr in exercise_names):
+            flag(node, "uses the reference implementation of an exercise")
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for t in targets:
                 if isinstance(t, ast.Attribute) and dotted(t).split(".")[0] in SHARED_MODULES:

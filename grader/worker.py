@@ -24,11 +24,20 @@ SEALED_FAILED = "HiddenTestFailed"
 
 
 def _watch_parent(parent_pid: int) -> None:
-    """Exit this worker (and so its kernel) when the grading process disappears (e.g. SIGKILL)."""
+    """Exit this worker (and so its kernel, which watches us) when the grading process is gone
+    (e.g. SIGKILL): it no longer exists, or our own parent (the fork server) went with it."""
+    first_ppid = os.getppid()
+
     def loop():
         while True:
             time.sleep(0.5)
-            if os.getppid() != parent_pid:
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            if os.getppid() != first_ppid:
                 os._exit(1)
     threading.Thread(target=loop, daemon=True).start()
 
@@ -66,7 +75,23 @@ def _sealed_failures(cell_source: str, sealed_dir: Path) -> list[str]:
     return failures
 
 
-def _apply_sealed(nb, source_nb, sealed_dir: Path) -> None:
+def _guard_setup(ipython_dir: Path, source_nb) -> dict:
+    """Kernel startup that makes the exercises' references unusable from graded student code."""
+    from .hidden.guard import kernel_setup
+    from .integrity import exercise_function_names
+    return kernel_setup(ipython_dir, exercise_function_names(source_nb))
+
+
+def _diagnoses(assignment: str, grade_id: str, sealed_dir: Path) -> list[str]:
+    """The catalogued mistakes the student's recorded behaviour matches (advisory)."""
+    try:
+        from .diagnose import diagnose
+        return diagnose(assignment, grade_id, sealed_dir)
+    except Exception:   # diagnosis is a hint; it never costs a grade
+        return []
+
+
+def _apply_sealed(nb, source_nb, sealed_dir: Path, assignment: str = "") -> None:
     """Zero the grade cells whose hidden checks fail when replayed outside the kernel (sealed
     grading, ``grader/hidden/sealed.py``): only the grader's own process decides."""
     try:
@@ -85,6 +110,8 @@ def _apply_sealed(nb, source_nb, sealed_dir: Path) -> None:
             failures = _sealed_failures(sources[meta["grade_id"]], sealed_dir)
         except Exception as exc:   # an instructor-side error: visible, and no free points
             failures = [f"replay failed: {type(exc).__name__}: {exc}"]
+        if failures and assignment:
+            failures += [f"Likely mistake: {d}" for d in _diagnoses(assignment, meta["grade_id"], sealed_dir)]
         if failures:
             cell.outputs.append(nbformat.v4.new_output(
                 "error", ename=SEALED_FAILED, evalue="; ".join(failures),
@@ -119,9 +146,10 @@ def run_job(job: dict) -> dict:
             d.mkdir()
         nbformat.write(nb, str(cwd / f"{job['assignment']}.ipynb"))
         env = kernel_env(home, {**job.get("env", {}), "GRADER_SEALED_DIR": str(sealed)})
+        env.update(_guard_setup(Path(env["IPYTHONDIR"]), source_nb))
         executed, events = execute_notebook(nb, cwd, limits, env, {"run_dir": tmp, "workdir": job.get("workdir")})
         isolated = (tmp / "isolated").is_file() and (tmp / "isolated").read_text() == "1"
-        _apply_sealed(executed, source_nb, sealed)
+        _apply_sealed(executed, source_nb, sealed, job["assignment"])
     return {"nb": nbformat.writes(executed), "events": events, "isolated": isolated,
             "flags": _integrity_flags(nb, source_nb), "seconds": time.monotonic() - started}
 

@@ -28,6 +28,7 @@ ATTACKS = {
     "defines __array_ufunc__": "class L:\n    def __array_ufunc__(self, *a, **k):\n        return 0",
     "calls the reference implementation": "def softmax(s):\n    return course.losses.softmax(s)",
     "calls the reference implementation (alias)": "from course import losses as L\ndef softmax(s):\n    return L.softmax(s)",
+    "uses the reference implementation": "import course.linear\npredict = course.linear.predict",
     "imports the reference implementation": "from course.losses import softmax as ref",
     "calls os._exit": "import os\nos._exit(0)",
     "calls sys.exit": "import sys\nsys.exit(0)",
