@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks import training  # noqa: E402
+from benchmarks import grading, training  # noqa: E402
 from course.data import load_mnist  # noqa: E402
 
 
@@ -49,6 +49,10 @@ def main():
           f"{mlp['gemm_gflops']:.1f} GFLOP/s for a 2048 x 2048 float32 A @ B (median; best "
           f"{mlp['gemm_gflops_max']:.1f}): fraction {mlp['gemm_fraction']:.2f} "
           f"({mlp['nominal_fraction']:.2f} counting the nominal 6 x weights FLOPs)", flush=True)
+
+    print("[4] grading a synthetic class: serial nbgrader autograde against python -m grader",
+          flush=True)
+    grading.grading_benchmark()  # prints its BENCH_GRADING line
 
     print(f"load average at end: {_load()}; benchmarks took {time.perf_counter() - start:.0f} s")
     print(f"BENCH speedup_vs_loop={loop['speedup']:.1f} "
