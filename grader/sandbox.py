@@ -91,13 +91,18 @@ def isolate(workdir: Path | None, run_dir: Path | None, keep=()) -> bool:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
     except OSError:
         return False
+    if run_dir is not None:
+        # the code the kernel runs (this repository, its virtual environment) stays visible
+        # even when it lies in the temp dir, as in a CI checkout under /tmp
+        code = [REPO, Path(sys.prefix), Path(sys.base_prefix)]
+        caches = [Path(os.environ[v]) for v in ("MPLCONFIGDIR", "COURSE_DATA_DIR") if os.environ.get(v)]
+        keep = [*keep, *caches]
+        _replace_tmp(libc, Path(run_dir).resolve(), [Path(k).resolve() for k in [*keep, *code]])
     hidden = [REPO / p for p in REPO_HIDDEN]
     if workdir is not None:
         hidden += [Path(workdir) / p for p in WORK_HIDDEN]
     for path in hidden:
         _hide(libc, path)
-    if run_dir is not None:
-        _replace_tmp(libc, Path(run_dir).resolve(), [Path(k).resolve() for k in keep])
     return True
 
 
