@@ -12,7 +12,6 @@ import contextlib
 import functools
 import io
 import json
-import os
 import tempfile
 from pathlib import Path
 
@@ -79,20 +78,12 @@ def same_behaviour(student, buggy) -> bool:
 def record_buggy_cell(nb, bug, grade_cell, out_dir: Path) -> None:
     """Run the hidden block of ``grade_cell`` on the solution with ``bug`` applied, recording."""
     namespace = harness.solution_namespace(nb, harness.apply_bug(nb, bug))
-    start, end = sealed.HIDDEN_BLOCK
-    block = grade_cell.source.split(start, 1)[1].split(end, 1)[0]
-    previous = os.environ.get(sealed.ENV_VAR)
-    os.environ[sealed.ENV_VAR] = str(out_dir)
+    block = sealed.hidden_block(grade_cell.source)
     try:
-        with contextlib.redirect_stdout(io.StringIO()):
+        with harness.sealed_recording(out_dir), contextlib.redirect_stdout(io.StringIO()):
             exec(compile(block, f"<hidden {bug.id}>", "exec"), namespace)
     except Exception:
         pass  # the bug is supposed to fail the check; the recording is what we want
-    finally:
-        if previous is None:
-            os.environ.pop(sealed.ENV_VAR, None)
-        else:
-            os.environ[sealed.ENV_VAR] = previous
 
 
 @functools.lru_cache(maxsize=64)

@@ -261,6 +261,14 @@ def replay_check(check, record_stem: Path, n_args: int, kw_names=()) -> None:
 HIDDEN_BLOCK = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 
+def hidden_block(source: str) -> str:
+    """The code between the hidden-test markers of a grade cell, dedented ("" if none)."""
+    start, end = HIDDEN_BLOCK
+    if start not in source:
+        return ""
+    return textwrap.dedent(source.split(start, 1)[1].split(end, 1)[0].strip("\n"))
+
+
 def hidden_calls(source: str) -> list[tuple[str, str, int, tuple]]:
     """The hidden-check calls in a grade cell's source (from the instructor's notebook).
 
@@ -271,11 +279,9 @@ def hidden_calls(source: str) -> list[tuple[str, str, int, tuple]]:
     """
     import ast
 
-    start, end = HIDDEN_BLOCK
-    if start not in source:
+    if HIDDEN_BLOCK[0] not in source:
         return []
-    block = textwrap.dedent(source.split(start, 1)[1].split(end, 1)[0].strip("\n"))
-    tree = ast.parse(block)
+    tree = ast.parse(hidden_block(source))
     aliases = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("grader.hidden"):
