@@ -1,4 +1,7 @@
 """The reference guard: student code under a hidden check cannot call the exercise's reference."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -13,6 +16,7 @@ X, W, b = np.ones((2, 3)), np.ones((3, 1)), np.zeros(1)
 def guarded(monkeypatch):
     """Install the guard for `predict`, and undo it after the test."""
     monkeypatch.setattr(course.linear, "predict", course.linear.predict)
+    monkeypatch.setattr(sys, "meta_path", list(sys.meta_path))   # drops the import hook after
     wrapped = guard.install(["predict"])
     assert "course.linear.predict" in wrapped
     return course.linear.predict
@@ -53,3 +57,13 @@ def test_handing_over_the_reference_itself_is_refused(guarded):
 
 def test_the_guarded_reference_does_not_expose_the_original(guarded):
     assert not hasattr(course.linear.predict, "__wrapped__")
+
+
+def test_modules_imported_later_are_guarded_on_import():
+    """The kernel installs the guard before any cell, when no course module is loaded yet."""
+    code = ("import sys\nfrom grader.hidden import guard\nassert guard.install(['predict']) == []\n"
+            "assert 'course.linear' not in sys.modules\nfrom course.linear import predict\n"
+            "with guard.grading():\n    try:\n        (lambda: predict(1, 1, 1))()\n"
+            "    except guard.ReferenceUsedError:\n        print('refused')\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert out.stdout.strip() == "refused", out.stderr
