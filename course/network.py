@@ -11,6 +11,7 @@ Taught in notebook 03 (forward and backward through L layers); used in 04, 05 an
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import get_blas_funcs
 
 from course.activations import ACTIVATIONS, sigmoid_backward, sigmoid_forward
 from course.init import initialize_params
@@ -89,6 +90,24 @@ def l_layer_backward(dscores, caches):
     for l in range(L - 1, 0, -1):
         da, grads[f"W{l}"], grads[f"b{l}"] = affine_activation_backward(da, caches[l - 1])
     return {name: grads[name] for l in range(1, L + 1) for name in (f"W{l}", f"b{l}")}
+
+
+def _add_xt_dz(W, x, dz, alpha):
+    """W <- W + alpha * x^T dz, in place, as one BLAS gemm call (beta = 1).
+
+    Parameters
+    ----------
+    W : ndarray of shape (D, M), C-contiguous (it is updated in place)
+    x : ndarray of shape (N, D)
+    dz : ndarray of shape (N, M)
+    alpha : float
+    """
+    gemm = get_blas_funcs("gemm", (W,))
+    # BLAS is column-major: W (C order) is W^T in column-major order, and
+    # W^T + alpha dz^T x is gemm(alpha, a=dz^T, b=x^T transposed, beta=1, c=W^T)
+    out = gemm(alpha, dz.T, x.T, beta=1.0, c=W.T, trans_b=True, overwrite_c=True)
+    if not np.shares_memory(out, W):   # BLAS worked on a copy (W was not contiguous)
+        W[...] = out.T
 
 
 def _num_layers(params):
@@ -194,7 +213,10 @@ class FullyConnectedNet:
                 bn_param = self.bn_params[l - 1]
                 bn_param["mode"] = mode
                 z, bn_cache = batchnorm_forward(z, p[f"gamma{l}"], p[f"beta{l}"], bn_param)
-            a, act_cache = forward(z)
+            if self.activation == "relu":  # in place: z is not used again, and a > 0 where z > 0
+                a = act_cache = np.maximum(z, 0, out=z)
+            else:
+                a, act_cache = forward(z)
             if self.keep_prob is not None:
                 a, drop_cache = dropout_forward(a, self.keep_prob, mode, self.rng)
             caches.append((affine_cache, bn_cache, act_cache, drop_cache))
@@ -237,34 +259,100 @@ class FullyConnectedNet:
         """
         scores, caches = self._forward(X, "train")
         loss, dout = self._output_loss(scores, y)
-        p = self.params
-        _, backward = ACTIVATIONS[self.activation]
         grads = {}
+
+        def weight_grad(name, x, dz):
+            grads[name] = x.T @ dz
+            penalty = self._penalty_grad(self.params[name])
+            if penalty is not None:
+                grads[name] += penalty
+
+        self._backward(dout, caches, weight_grad, grads.__setitem__)
+        return loss + self._penalty(), {name: grads[name] for name in self.params}
+
+    def sgd_step(self, X, y, learning_rate):
+        """One step of plain mini-batch SGD on every parameter, p <- p - learning_rate * dL/dp.
+
+        The same update as ``loss(X, y)`` followed by ``params[k] -= learning_rate * grads[k]``,
+        done faster: each weight matrix is updated by the product that computes its gradient,
+        W <- W - learning_rate * x^T dz, in one BLAS call (gemm with beta = 1) that writes into
+        W, so the gradient matrix is never stored and W is read and written once.
+
+        Parameters
+        ----------
+        X : ndarray of shape (N, D)
+        y : labels or targets, as for ``loss``
+        learning_rate : float
+
+        Returns
+        -------
+        loss : float
+            The loss before the step (what ``loss(X, y)`` returns).
+        """
+        scores, caches = self._forward(X, "train")
+        loss, dout = self._output_loss(scores, y)
+        loss += self._penalty()
+        params = self.params
+
+        def weight_step(name, x, dz):
+            W = params[name]
+            penalty = self._penalty_grad(W)
+            if penalty is not None:
+                W -= learning_rate * penalty
+            _add_xt_dz(W, x, dz, -learning_rate)
+
+        def step(name, grad):
+            params[name] -= learning_rate * grad
+
+        self._backward(dout, caches, weight_step, step)
+        return loss
+
+    def _backward(self, dout, caches, weight_grad, grad):
+        """Walk the layers from L down to 1 and hand every parameter's gradient on.
+
+        ``weight_grad(name, x, dz)`` receives W[l]'s gradient as its factors (dW = x^T dz with
+        x (N, D_l) the layer's input and dz (N, H_l)); ``grad(name, g)`` receives every other
+        parameter's gradient. Both are called once the gradient for the layer below has been
+        computed, so they may update the parameter in place.
+        """
+        _, act_backward = ACTIVATIONS[self.activation]
         L = self.num_layers
-        da, grads[f"W{L}"], grads[f"b{L}"] = affine_backward(dout, caches[L - 1])
-        for l in range(L - 1, 0, -1):
-            affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
-            if drop_cache is not None:
-                da = dropout_backward(da, drop_cache)
-            dz = backward(da, act_cache)
-            if bn_cache is not None:
-                dz, grads[f"gamma{l}"], grads[f"beta{l}"] = batchnorm_backward(dz, bn_cache)
-            if l > 1:
-                da, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dz, affine_cache)
-            else:  # the input needs no gradient: skip dx = dz W1^T, the largest product
-                x = affine_cache[0]
-                grads["W1"] = x.reshape(x.shape[0], -1).T @ dz
-                grads["b1"] = dz.sum(axis=0)
-        if self.l2 or self.l1:
-            for l in range(1, L + 1):
-                W = p[f"W{l}"]
-                if self.l2:
-                    loss += 0.5 * self.l2 * float(np.sum(W * W))
-                    grads[f"W{l}"] += self.l2 * W
-                if self.l1:
-                    loss += self.l1 * float(np.sum(np.abs(W)))
-                    grads[f"W{l}"] += self.l1 * np.sign(W)
-        return loss, {name: grads[name] for name in p}
+        dz = dout
+        for l in range(L, 0, -1):
+            if l == L:
+                affine_cache = caches[L - 1]
+            else:
+                affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
+                if drop_cache is not None:
+                    da = dropout_backward(da, drop_cache)
+                dz = act_backward(da, act_cache)
+                if bn_cache is not None:
+                    dz, dgamma, dbeta = batchnorm_backward(dz, bn_cache)
+                    grad(f"gamma{l}", dgamma)
+                    grad(f"beta{l}", dbeta)
+            x, W = affine_cache
+            x = x.reshape(x.shape[0], -1)
+            if l > 1:  # the input needs no gradient: skip dx = dz W1^T, the largest product
+                da = dz @ W.T
+            weight_grad(f"W{l}", x, dz)
+            grad(f"b{l}", dz.sum(axis=0))
+
+    def _penalty(self):
+        """0.5 * l2 * sum W^2 + l1 * sum |W| over the weight matrices."""
+        total = 0.0
+        for l in range(1, self.num_layers + 1):
+            W = self.params[f"W{l}"]
+            if self.l2:
+                total += 0.5 * self.l2 * float(np.sum(W * W))
+            if self.l1:
+                total += self.l1 * float(np.sum(np.abs(W)))
+        return total
+
+    def _penalty_grad(self, W):
+        """Gradient of the penalties with respect to one weight matrix; None without penalties."""
+        if not (self.l2 or self.l1):
+            return None
+        return self.l2 * W + self.l1 * np.sign(W)
 
     def predict(self, X, batch_size=8192):
         """Test-mode scores (no dropout, batch norm with running averages).

@@ -112,6 +112,49 @@ def test_gradients_all_options_relu():
     _assert_gradients(model, X, y, tol=1e-6, zero_grad=("b1",))
 
 
+def _twins(dims, seed, **options):
+    """Two identical networks whose dropout masks will also be identical."""
+    return [network.FullyConnectedNet(dims, rng=np.random.default_rng(seed), **options)
+            for _ in range(2)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("output, options", [
+    ("softmax", {}),
+    ("sigmoid_mse", {"activation": "sigmoid"}),
+    ("linear", {"activation": "tanh", "keep_prob": 0.7, "batchnorm": True, "l2": 0.3, "l1": 0.05}),
+    ("softmax", {"keep_prob": 0.5, "batchnorm": True, "l2": 0.1}),
+])
+@pytest.mark.parametrize("N", [1, 7])
+def test_sgd_step_is_loss_then_update(dtype, output, options, N):
+    """The fused step makes the same update as loss() followed by p -= lr * grad, every option."""
+    X, y = _data(N, 5, 3, 40 + N, regression=output == "linear")
+    fused, plain = _twins([5, 8, 6, 3], 9, output=output, dtype=dtype, **options)
+    lr = 0.3
+    for _ in range(3):
+        expected_loss, grads = plain.loss(X, y)
+        for name, grad in grads.items():
+            plain.params[name] -= lr * grad
+        assert fused.sgd_step(X, y, lr) == pytest.approx(expected_loss, rel=1e-5)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for name, p in plain.params.items():
+        assert fused.params[name].dtype == dtype
+        np.testing.assert_allclose(fused.params[name], p, rtol=tol, atol=tol, err_msg=name)
+
+
+def test_sgd_step_updates_non_contiguous_weights():
+    """Weights that are not C-contiguous (e.g. assigned by hand) are still updated in place."""
+    X, y = _data(4, 5, 3, 1)
+    fused, plain = _twins([5, 6, 3], 2, dtype=np.float64)
+    for model in (fused, plain):
+        model.params["W1"] = np.asfortranarray(model.params["W1"])
+    W1 = fused.params["W1"]
+    _, grads = plain.loss(X, y)
+    fused.sgd_step(X, y, 0.5)
+    assert fused.params["W1"] is W1
+    np.testing.assert_allclose(W1, plain.params["W1"] - 0.5 * grads["W1"], rtol=1e-12)
+
+
 def test_loss_values_by_hand():
     X, y = _data(4, 3, 2, 1)
     for output in ("softmax", "sigmoid_mse"):
