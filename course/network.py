@@ -292,6 +292,7 @@ class FullyConnectedNet:
         scores, caches = self._forward(X, "train")
         loss, dout = self._output_loss(scores, y)
         loss += self._penalty()
+        dout *= learning_rate   # backprop is linear in dout: every gradient below comes scaled
         params = self.params
 
         def weight_step(name, x, dz):
@@ -299,10 +300,10 @@ class FullyConnectedNet:
             penalty = self._penalty_grad(W)
             if penalty is not None:
                 W -= learning_rate * penalty
-            _add_xt_dz(W, x, dz, -learning_rate)
+            _add_xt_dz(W, x, dz, -1.0)
 
-        def step(name, grad):
-            params[name] -= learning_rate * grad
+        def step(name, scaled_grad):
+            params[name] -= scaled_grad
 
         self._backward(dout, caches, weight_step, step)
         return loss
@@ -325,7 +326,10 @@ class FullyConnectedNet:
                 affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
                 if drop_cache is not None:
                     da = dropout_backward(da, drop_cache)
-                dz = act_backward(da, act_cache)
+                if self.activation == "relu":  # da is a fresh array: mask it in place
+                    dz = np.multiply(da, act_cache > 0, out=da)
+                else:
+                    dz = act_backward(da, act_cache)
                 if bn_cache is not None:
                     dz, dgamma, dbeta = batchnorm_backward(dz, bn_cache)
                     grad(f"gamma{l}", dgamma)
