@@ -150,7 +150,7 @@ def softmax_cross_entropy(scores, y):
     with np.errstate(under="ignore"):
         e = np.exp(shifted)
     sums = e.sum(axis=1, keepdims=True)
-    loss = float(np.sum(np.log(sums[:, 0]) - shifted[rows, y])) / N
+    loss = float(np.mean(np.log(sums[:, 0]) - shifted[rows, y]))
     dscores = e
     dscores /= sums  # dscores now holds P
     dscores[rows, y] -= 1

@@ -4,7 +4,7 @@
 hidden layers affine + activation, the last layer affine only, parameters in a dict.
 ``FullyConnectedNet`` adds what notebooks 04-06 need: a choice of output and loss, dropout,
 batch normalization and L2/L1 penalties, with ``loss(X, y) -> (loss, grads)`` for training
-and ``predict(X) -> scores`` for evaluation.
+(``sgd_step`` for plain SGD in place) and ``predict(X) -> scores`` for evaluation.
 
 Taught in notebook 03 (forward and backward through L layers); used in 04, 05 and 06.
 """
@@ -213,10 +213,7 @@ class FullyConnectedNet:
                 bn_param = self.bn_params[l - 1]
                 bn_param["mode"] = mode
                 z, bn_cache = batchnorm_forward(z, p[f"gamma{l}"], p[f"beta{l}"], bn_param)
-            if self.activation == "relu":  # in place: z is not used again, and a > 0 where z > 0
-                a = act_cache = np.maximum(z, 0, out=z)
-            else:
-                a, act_cache = forward(z)
+            a, act_cache = forward(z)
             if self.keep_prob is not None:
                 a, drop_cache = dropout_forward(a, self.keep_prob, mode, self.rng)
             caches.append((affine_cache, bn_cache, act_cache, drop_cache))
@@ -326,10 +323,7 @@ class FullyConnectedNet:
                 affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
                 if drop_cache is not None:
                     da = dropout_backward(da, drop_cache)
-                if self.activation == "relu":  # da is a fresh array: mask it in place
-                    dz = np.multiply(da, act_cache > 0, out=da)
-                else:
-                    dz = act_backward(da, act_cache)
+                dz = act_backward(da, act_cache)
                 if bn_cache is not None:
                     dz, dgamma, dbeta = batchnorm_backward(dz, bn_cache)
                     grad(f"gamma{l}", dgamma)
