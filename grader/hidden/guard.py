@@ -106,7 +106,8 @@ def install(names) -> list[str]:
     modules already imported, and at import time in the others (importing every module up front
     would add about a second to each grading kernel's start).
 
-    Returns the qualified names wrapped now.
+    Returns the qualified names wrapped now. The import hook is installed once, with the names
+    of the first call (a grading kernel calls this once, from its startup file).
     """
     names = frozenset(n for n in names if n)
     wrapped = []
