@@ -46,7 +46,7 @@ def main():
               f"{mlp['threads']} thread(s) each: course/torch {mlp['ratio_vs_torch']:.2f}",
               flush=True)
     print(f"[3] that course epoch: {mlp['gflops']:.1f} GFLOP/s (matrix products executed) against "
-          f"{mlp['gemm_gflops']:.1f} GFLOP/s for a 2048 x 2048 float32 A @ B (median; best "
+          f"{mlp['gemm_gflops']:.1f} GFLOP/s for a 2048 x 2048 float32 A @ B (taking turns; best "
           f"{mlp['gemm_gflops_max']:.1f}): fraction {mlp['gemm_fraction']:.2f} "
           f"({mlp['nominal_fraction']:.2f} counting the nominal 6 x weights FLOPs)", flush=True)
 

@@ -155,6 +155,22 @@ def test_sgd_step_updates_non_contiguous_weights():
     np.testing.assert_allclose(W1, plain.params["W1"] - 0.5 * grads["W1"], rtol=1e-12)
 
 
+def test_parameters_start_on_cache_lines_and_stay_there():
+    """Every parameter is a 64-byte-aligned copy of its initial value; sgd_step keeps the arrays."""
+    dims = [5, 16, 7, 3]
+    model = network.FullyConnectedNet(dims, batchnorm=True, rng=np.random.default_rng(3))
+    expected = initialize_params(dims, "he", np.random.default_rng(3), np.float32)
+    for name, p in model.params.items():
+        assert p.ctypes.data % network.CACHE_LINE == 0, name
+        assert p.flags.c_contiguous and p.flags.writeable, name
+        if name in expected:
+            np.testing.assert_array_equal(p, expected[name], err_msg=name)
+    arrays = dict(model.params)
+    X, y = _data(6, 5, 3, 8)
+    model.sgd_step(X, y, 0.1)
+    assert all(model.params[name] is arrays[name] for name in arrays)
+
+
 def test_loss_values_by_hand():
     X, y = _data(4, 3, 2, 1)
     for output in ("softmax", "sigmoid_mse"):
