@@ -364,7 +364,8 @@ def rotate_images(X, degrees):
 
     Returns
     -------
-    ndarray, same shape and dtype as ``X``
+    ndarray, same shape as ``X``; same dtype for float ``X``, float64 for integer images
+    (interpolation makes fractional values)
 
     Taught in notebook 05.
     """
@@ -418,7 +419,7 @@ def random_augment(X, rng, *, max_shift=2, max_degrees=10, noise_std=0.0):
 
     Returns
     -------
-    ndarray, same shape and dtype as ``X``
+    ndarray, same shape as ``X``; same dtype for float ``X``, float64 for integer images
 
     Taught in notebook 05; usable as ``train(..., augment=random_augment)``.
     """

@@ -123,3 +123,14 @@ def test_maxout_gradient(shape, k):
     dz = act.maxout_backward(da, cache)
     num = numerical_gradient_array(lambda v: act.maxout_forward(v, k)[0], z, da)
     assert relative_error(dz, num) < 1e-7
+
+
+def test_kinked_derivatives_at_exactly_zero():
+    # the derivative at z = 0 is the left one: 0 for relu, alpha for leaky relu and elu
+    z = np.array([[-1.0, 0.0, 1.0]])
+    ones = np.ones_like(z)
+    np.testing.assert_array_equal(act.relu_backward(ones, act.relu_forward(z)[1]), [[0, 0, 1]])
+    np.testing.assert_allclose(act.leaky_relu_backward(ones, act.leaky_relu_forward(z, 0.2)[1]),
+                               [[0.2, 0.2, 1.0]])
+    np.testing.assert_allclose(act.elu_backward(ones, act.elu_forward(z, 0.5)[1]),
+                               [[0.5 * np.exp(-1), 0.5, 1.0]], rtol=1e-12)

@@ -99,3 +99,19 @@ def test_check_model_gradients_replays_the_random_state():
     report = gradcheck.check_model_gradients(model, None, None)
     assert report["w"][0] < 1e-7  # the same mask in every evaluation
     assert model.rng.bit_generator.state == state  # and the generator is left as it was
+
+
+class _WithEmptyParam:
+    def __init__(self):
+        self.params = {"w": np.array([1.0, -2.0]), "empty": np.zeros((0, 3))}
+
+    def loss(self, X, y):
+        w = self.params["w"]
+        return float(np.sum(w ** 2)), {"w": 2 * w, "empty": np.zeros((0, 3))}
+
+
+def test_empty_arrays_have_zero_error():
+    assert gradcheck.relative_error(np.zeros(0), np.zeros(0)) == 0.0
+    report = gradcheck.check_model_gradients(_WithEmptyParam(), None, None)
+    assert report["empty"] == (0.0, ())
+    assert report["w"][0] < 1e-7

@@ -69,3 +69,12 @@ def test_backward_runs_in_reverse_topological_order():
     assert J.grad == 1.0
     assert x.grad == pytest.approx(_dj(0.5))
     assert x2.grad == pytest.approx(-math.sin(math.sin(0.25) + 0.75) * (math.cos(0.25) + 3))
+
+
+def test_grad_starts_at_zero_and_unused_nodes_keep_it():
+    x, y = graph.variable(2.0, "x"), graph.variable(5.0, "y")
+    assert x.grad == 0.0 and graph.constant(1.0).grad == 0.0
+    f = graph.square(x)
+    graph.backward(f)
+    assert x.grad == 4.0
+    assert y.grad == 0.0  # y is not an input of f

@@ -66,3 +66,9 @@ def test_initialize_params_errors():
     with pytest.raises(ValueError):
         init.initialize_params([3, 2], "he", None)
     assert not init.initialize_params([3, 2], "zeros", None)["W1"].any()
+
+
+def test_initialize_params_normal_default_std():
+    params = init.initialize_params([500, 400], "normal", np.random.default_rng(2))
+    np.testing.assert_array_equal(params["W1"],
+                                  0.01 * np.random.default_rng(2).standard_normal((500, 400)))

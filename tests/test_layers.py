@@ -218,3 +218,46 @@ def test_float32_stays_float32():
     bn, bcache = layers.batchnorm_forward(x, np.ones(3, np.float32), np.zeros(3, np.float32), {"mode": "train"})
     assert bn.dtype == np.float32
     assert all(g.dtype == np.float32 for g in layers.batchnorm_backward(np.ones_like(bn), bcache))
+
+
+def test_affine_image_batch_gradients_use_flattened_input():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 3, 4))
+    W, b = rng.standard_normal((12, 5)), rng.standard_normal(5)
+    dout = rng.standard_normal((2, 5))
+    dx, dW, db = layers.affine_backward(dout, layers.affine_forward(x, W, b)[1])
+    assert dW.shape == W.shape
+    np.testing.assert_allclose(dW, x.reshape(2, 12).T @ dout, rtol=1e-12)
+    np.testing.assert_allclose(dx, (dout @ W.T).reshape(x.shape), rtol=1e-12)
+    np.testing.assert_allclose(db, dout.sum(axis=0), rtol=1e-12)
+    num = numerical_gradient_array(lambda v: layers.affine_forward(x, v, b)[0], W, dout)
+    assert relative_error(dW, num) < 1e-7
+
+
+def test_dropout_rejects_keep_prob_above_one():
+    with pytest.raises(ValueError):
+        layers.dropout_forward(np.ones((2, 2)), 1.5, "train", np.random.default_rng(0))
+
+
+def test_dropconnect_keep_prob_one_and_bad_arguments():
+    rng = np.random.default_rng(8)
+    x, W, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 2)), rng.standard_normal(2)
+    out, cache = layers.dropconnect_forward(x, W, b, 1.0, "train", np.random.default_rng(0))
+    np.testing.assert_allclose(out, x @ W + b, rtol=1e-12)  # p = 1 keeps every weight
+    _, dW, _ = layers.dropconnect_backward(np.ones((3, 2)), cache)
+    np.testing.assert_allclose(dW, x.T @ np.ones((3, 2)), rtol=1e-12)
+    for bad in (0.0, 1.5, -0.2):
+        with pytest.raises(ValueError):
+            layers.dropconnect_forward(x, W, b, bad, "train", np.random.default_rng(0))
+    with pytest.raises(ValueError):
+        layers.dropconnect_forward(x, W, b, 0.5, "training", np.random.default_rng(0))
+
+
+def test_batchnorm_test_mode_default_statistics():
+    # no running averages yet: mean 0 and variance 1, and those defaults are stored
+    x = np.array([[1.0, -2.0], [3.0, 0.5]])
+    bn_param = {"mode": "test", "eps": 0.0}
+    out, _ = layers.batchnorm_forward(x, np.array([2.0, 1.0]), np.array([0.5, 0.0]), bn_param)
+    np.testing.assert_allclose(out, np.array([2.0, 1.0]) * x + [0.5, 0.0])  # gamma x + beta
+    np.testing.assert_array_equal(bn_param["running_mean"], [0.0, 0.0])
+    np.testing.assert_array_equal(bn_param["running_var"], [1.0, 1.0])

@@ -149,3 +149,12 @@ def test_mse_loss_accepts_integer_arrays():
     loss, dpred = losses.mse_loss(np.array([[1], [3]]), np.array([[0], [0]]))
     assert loss == pytest.approx(10 / 4)
     np.testing.assert_allclose(dpred, [[0.5], [1.5]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_cross_entropy_keeps_dtype(dtype):
+    z = np.array([[0.5], [-2.0], [3.0]], dtype=dtype)
+    loss, dz = losses.binary_cross_entropy(z, np.array([1, 0, 0]))
+    assert dz.dtype == dtype and dz.shape == z.shape
+    s = 1 / (1 + np.exp(-z.astype(np.float64)))
+    np.testing.assert_allclose(dz, (s - [[1], [0], [0]]) / 3, rtol=1e-6)

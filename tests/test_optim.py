@@ -156,3 +156,13 @@ def test_exponential_and_inverse_time_decay():
     assert optim.inverse_time_decay(0.5, 0, k=0.3) == pytest.approx(0.5, rel=1e-12)
     assert optim.inverse_time_decay(0.5, 4, k=0.5) == pytest.approx(0.5 / 3, rel=1e-12)
     assert isinstance(optim.exponential_decay(0.5, 4, k=0.3), float)
+
+
+def test_rmsprop_defaults():
+    ws, config = run(optim.rmsprop, {})
+    w, s = W0.copy(), np.zeros_like(W0)
+    for dw, got in zip(GRADS, ws):
+        s = 0.99 * s + 0.01 * dw**2
+        w = w - 1e-2 * dw / (np.sqrt(s) + 1e-8)
+        np.testing.assert_allclose(got, w, rtol=1e-12, atol=1e-15)
+    assert (config["learning_rate"], config["decay_rate"], config["epsilon"]) == (1e-2, 0.99, 1e-8)

@@ -230,3 +230,142 @@ def test_rotation_matches_scipy_bilinear(degrees):
     X[0, 6:22, 6:22] = np.random.default_rng(9).random((16, 16))  # content away from borders
     expected = ndimage.rotate(X[0], degrees, reshape=False, order=1, mode="constant", cval=0)
     np.testing.assert_allclose(reg.rotate_images(X, degrees)[0], expected, atol=1e-5)
+
+
+def test_early_stopping_patience_must_be_positive():
+    with pytest.raises(ValueError):
+        reg.EarlyStopping(patience=0)
+    stopper = reg.EarlyStopping(patience=1)
+    assert stopper.wait == 0 and stopper.best_epoch is None and stopper.best_value == -np.inf
+
+
+def test_standardizer_keeps_small_spreads_and_removes_rounding_noise():
+    X = np.column_stack([1e-5 * np.array([1.0, 2.0, 3.0]),  # a real, if small, spread
+                         np.full(3, 0.7)])  # constant: its std is ~1e-16 from rounding
+    mean, std = reg.fit_standardizer(X)
+    np.testing.assert_allclose(std, [1e-5 * np.sqrt(2 / 3), 1.0], rtol=1e-10)
+    Z = reg.standardize(X, mean, std)
+    np.testing.assert_allclose(Z[:, 0], [-np.sqrt(1.5), 0.0, np.sqrt(1.5)], atol=1e-9)
+    np.testing.assert_allclose(Z[:, 1], 0.0, atol=1e-12)
+
+
+def test_pca_whitener_default_eps_and_fewer_examples_than_features():
+    rng = np.random.default_rng(10)
+    X = rng.standard_normal((40, 2)) * [1.0, 0.003]  # variance 9e-6 along the second axis
+    white = reg.PCAWhitener().fit(X)
+    assert white.eps == 1e-5
+    Z = white.transform(X)
+    np.testing.assert_allclose(Z.var(axis=0), white.variances_ / (white.variances_ + 1e-5),
+                               rtol=1e-8)
+    assert Z.var(axis=0)[1] < 0.6  # the eps visibly damps the tiny direction
+    # N < D: at most N directions, every one of them of length D
+    X_wide = rng.standard_normal((3, 5))
+    wide = reg.PCAWhitener().fit(X_wide)
+    assert wide.components_.shape == (3, 5) and wide.variances_.shape == (3,)
+    assert wide.transform(X_wide).shape == (3, 3)
+    # float32 data is whitened to float32
+    assert wide.transform(X_wide.astype(np.float32)).dtype == np.float32
+
+
+def test_bad_image_shapes_and_per_image_lengths():
+    for shape in [(2, 784, 1), (2, 5, 5), (2, 100), (784,)]:
+        with pytest.raises(ValueError, match="expected images"):
+            reg.shift_images(np.zeros(shape), 1, 1)
+    with pytest.raises(ValueError, match="one value per image"):
+        reg.shift_images(np.zeros((3, 784)), np.array([1]), 0)
+    with pytest.raises(ValueError, match="one value per image"):
+        reg.rotate_images(np.zeros((2, 784)), np.array([10.0, 20.0, 30.0]))
+
+
+def test_shift_per_image_vertical_only_fills_with_zeros():
+    X = np.ones((2, 28, 28))
+    out = reg.shift_images(X, 0, np.array([0, 5]))  # the largest shift is in dy alone
+    np.testing.assert_array_equal(out[0], 1.0)
+    assert np.all(out[1, :5] == 0) and np.all(out[1, 5:] == 1)
+
+
+def test_rotation_fills_uncovered_corners_with_zeros():
+    out = reg.rotate_images(np.ones((1, 28, 28)), 45.0)[0]
+    for r, c in [(0, 0), (0, 27), (27, 0), (27, 27)]:
+        assert out[r, c] == 0.0
+    assert out[14, 14] == pytest.approx(1.0)
+
+
+def test_random_augment_shift_direction_and_defaults():
+    X = np.zeros((30, 28, 28), dtype=np.float32)
+    X[:, 8:20, 10:14] = np.random.default_rng(11).random((30, 12, 4))
+    # with a negligible angle, the resampling is the integer shift drawn from the same rng
+    out = reg.random_augment(X, np.random.default_rng(12), max_degrees=1e-9)
+    draws = np.random.default_rng(12)
+    dx = draws.integers(-2, 2, size=30, endpoint=True)
+    dy = draws.integers(-2, 2, size=30, endpoint=True)
+    assert np.any(dx != 0) and np.any(dy != 0)
+    np.testing.assert_allclose(out, reg.shift_images(X, dx, dy), atol=1e-5)
+    # the defaults are max_shift=2, max_degrees=10, no noise
+    np.testing.assert_array_equal(
+        reg.random_augment(X, np.random.default_rng(13)),
+        reg.random_augment(X, np.random.default_rng(13), max_shift=2, max_degrees=10,
+                           noise_std=0.0))
+
+
+def test_add_noise_formula():
+    X = np.full((50, 4), 0.5, dtype=np.float32)
+    out = reg.add_noise(X, 0.05, np.random.default_rng(14))
+    noise = np.random.default_rng(14).standard_normal(X.shape, dtype=np.float32)
+    np.testing.assert_allclose(out, np.clip(X + 0.05 * noise, 0, 1), rtol=1e-6)
+    assert (out - X).std() == pytest.approx(0.05, rel=0.15)
+
+
+def test_mixup_integer_labels_and_image_batches():
+    X = np.arange(4 * 2 * 3, dtype=np.float64).reshape(4, 2, 3)
+    Y = np.eye(3, dtype=np.int64)[[0, 1, 2, 1]]
+    Xm, Ym = reg.mixup(X, Y, 0.5, np.random.default_rng(15))
+    rng = np.random.default_rng(15)
+    lam = rng.beta(0.5, 0.5, size=4)
+    perm = rng.permutation(4)
+    np.testing.assert_allclose(Xm, lam[:, None, None] * X + (1 - lam[:, None, None]) * X[perm],
+                               rtol=1e-12)
+    np.testing.assert_allclose(Ym, lam[:, None] * Y + (1 - lam[:, None]) * Y[perm], rtol=1e-12)
+    np.testing.assert_allclose(Ym.sum(axis=1), 1.0)
+
+
+def test_log_uniform_bounds_checked():
+    for low, high in [(0.0, 1.0), (1e-2, 1e-2), (1e-1, 1e-3), (-1.0, 1.0)]:
+        with pytest.raises(ValueError):
+            reg.log_uniform(low, high, 5, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("max_degrees", [0.5, 10.0])
+def test_random_augment_rotation_only_matches_rotate_images(max_degrees):
+    X = np.zeros((20, 28, 28), dtype=np.float32)
+    X[:, 6:22, 9:19] = np.random.default_rng(16).random((20, 16, 10))
+    out = reg.random_augment(X, np.random.default_rng(17), max_shift=0, max_degrees=max_degrees)
+    draws = np.random.default_rng(17)
+    draws.integers(0, 0, size=20, endpoint=True)
+    draws.integers(0, 0, size=20, endpoint=True)
+    degrees = draws.uniform(-max_degrees, max_degrees, size=20)
+    assert degrees.min() < 0 < degrees.max()
+    np.testing.assert_allclose(out, reg.rotate_images(X, degrees), atol=1e-5)
+    assert np.abs(out - X).max() > 1e-2  # the images did turn
+
+
+def test_random_augment_shift_only_by_one_pixel():
+    X = np.zeros((20, 784), dtype=np.float32)
+    X[:, 28 * 14 + 10:28 * 14 + 18] = 1.0
+    out = reg.random_augment(X, np.random.default_rng(18), max_shift=1, max_degrees=0)
+    draws = np.random.default_rng(18)
+    dx = draws.integers(-1, 1, size=20, endpoint=True)
+    dy = draws.integers(-1, 1, size=20, endpoint=True)
+    np.testing.assert_array_equal(out, reg.shift_images(X, dx, dy))
+    assert np.any(out != X)
+
+
+def test_integer_images_are_rotated_to_float64():
+    """Interpolated pixels are fractional: uint8 images come back float64, equal to rotating floats."""
+    X = (np.arange(2 * 784) % 256).astype(np.uint8).reshape(2, 784)
+    out = reg.rotate_images(X, 30.0)
+    assert out.dtype == np.float64 and out.shape == X.shape
+    np.testing.assert_allclose(out, reg.rotate_images(X.astype(np.float64), 30.0), rtol=1e-12)
+    augmented = reg.random_augment(X, np.random.default_rng(0))
+    assert augmented.dtype == np.float64 and augmented.shape == X.shape
+    assert reg.rotate_images(X.astype(np.float32), 30.0).dtype == np.float32

@@ -278,3 +278,141 @@ def test_progress_bar_only_when_verbose(capsys):
     train(SoftmaxRegression(2, 3), X, y, epochs=2, batch_size=10,
           rng=np.random.default_rng(0), verbose=True)
     assert "2/2" in capsys.readouterr().err
+
+
+def test_iterator_shuffles_by_default_and_checks_arguments():
+    X, y = np.zeros((30, 1)), np.arange(30)
+    order = np.concatenate([yb for _, yb in iterate_minibatches(X, y, 7, np.random.default_rng(0))])
+    np.testing.assert_array_equal(np.sort(order), np.arange(30))
+    assert not np.array_equal(order, np.arange(30))
+    batches = collect(X, y, 1, np.random.default_rng(0))  # batch_size 1 is online learning
+    assert len(batches) == 30 and all(len(yb) == 1 for _, yb in batches)
+    for bad in (0, -3):
+        with pytest.raises(ValueError, match="batch_size"):
+            collect(X, y, bad, np.random.default_rng(0))
+    with pytest.raises(ValueError):
+        collect(X, y[:29], 5, np.random.default_rng(0))
+
+
+def test_confusion_matrix_checks_labels_and_keeps_its_shape():
+    np.testing.assert_array_equal(confusion_matrix([0], [0], 3), [[1, 0, 0], [0, 0, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(confusion_matrix([1, 2], [2, 1], 3),
+                                  [[0, 0, 0], [0, 0, 1], [0, 1, 0]])  # no label 0 at all
+    for y_true, y_pred in [([0, 1], [3, 0]), ([1, 0], [-1, 0]), ([3, 0], [0, 0]),
+                           ([-1, 1], [1, 1])]:
+        with pytest.raises(ValueError):
+            confusion_matrix(y_true, y_pred, 3)
+
+
+class _ChunkSpy:
+    def __init__(self):
+        self.W = np.arange(6.0).reshape(2, 3)
+        self.sizes = []
+
+    def predict(self, X):
+        self.sizes.append(len(X))
+        return X @ self.W
+
+
+def test_predict_in_chunks_matches_one_pass():
+    from course.train import predict_in_chunks
+
+    X = np.random.default_rng(0).standard_normal((10, 2))
+    spy = _ChunkSpy()
+    np.testing.assert_allclose(predict_in_chunks(spy, X, chunk_size=3), X @ spy.W, rtol=1e-12)
+    assert spy.sizes == [3, 3, 3, 1]
+    spy.sizes = []
+    predict_in_chunks(spy, X, chunk_size=10)
+    assert spy.sizes == [10]
+    for n, sizes in [(4096, [4096]), (4097, [4096, 1])]:  # default chunk_size 4096
+        spy.sizes = []
+        Xn = np.ones((n, 2))
+        np.testing.assert_allclose(predict_in_chunks(spy, Xn), Xn @ spy.W)
+        assert spy.sizes == sizes
+
+
+def test_train_defaults(capsys):
+    X, y = separable_data(np.random.default_rng(13), n=130)
+    model = SoftmaxRegression(2, 3)
+    sizes = []
+    original = model.loss
+
+    def loss(Xb, yb):
+        sizes.append(len(Xb))
+        return original(Xb, yb)
+
+    model.loss = loss
+    history = train(model, X, y, rng=np.random.default_rng(0))  # sgd, 10 epochs of 64, verbose
+    assert len(history["loss"]) == 10
+    assert sizes == [64, 64, 2] * 10
+    assert history["lr"] == [1e-2] * 10
+    assert "10/10" in capsys.readouterr().err
+    # an optimizer that stores no learning rate: the recorded lr is the 1e-2 default
+    history = train(SoftmaxRegression(2, 3), X, y, optimizer=lambda w, dw, c: (w, c),
+                    epochs=2, rng=np.random.default_rng(0), verbose=False)
+    assert history["lr"] == [1e-2, 1e-2]
+
+
+def test_history_loss_with_a_single_batch_per_epoch():
+    X, y = separable_data(np.random.default_rng(14), n=30)
+    model = SoftmaxRegression(2, 3)
+    losses = []
+    original = model.loss
+
+    def loss(Xb, yb):
+        value, grads = original(Xb, yb)
+        losses.append(value)
+        return value, grads
+
+    model.loss = loss
+    history = train(model, X, y, optim_config={"learning_rate": 0.5}, epochs=2,
+                    batch_size=64, rng=np.random.default_rng(0), verbose=False)
+    np.testing.assert_allclose(history["loss"], losses, rtol=1e-12)
+
+
+def test_early_stopping_sees_each_epochs_validation_accuracy():
+    rng = np.random.default_rng(15)
+    X, y = separable_data(rng, n=120)
+    seen = []
+
+    class Recorder(EarlyStopping):
+        def step(self, val_metric, params, epoch):
+            seen.append((epoch, val_metric))
+            return super().step(val_metric, params, epoch)
+
+    y_noisy = y[:80].copy()
+    y_noisy[::3] = rng.integers(0, 3, size=y_noisy[::3].size)
+    history = train(SoftmaxRegression(2, 3), X[:80], y_noisy, X[80:], y[80:],
+                    optim_config={"learning_rate": 20.0}, epochs=12, batch_size=8, rng=rng,
+                    early_stopping=Recorder(patience=20), verbose=False)
+    assert len(set(history["val_acc"])) > 1
+    assert seen == list(enumerate(history["val_acc"]))
+
+
+def test_train_accuracy_subset_is_10000_distinct_examples():
+    n = 10_001
+    X = np.column_stack([np.arange(n, dtype=np.float32), np.zeros(n, np.float32)])
+    y = np.zeros(n, dtype=np.int64)
+    model = SoftmaxRegression(2, 3)
+    evaluated = []
+    original = model.predict
+
+    def predict(Xp):  # without validation data, only the training-accuracy subset is scored
+        evaluated.append(Xp[:, 0].copy())
+        return original(Xp)
+
+    model.predict = predict
+    train(model, X, y, optim_config={"learning_rate": 0.0}, epochs=1, batch_size=5000,
+          rng=np.random.default_rng(0), verbose=False)
+    subset = np.concatenate(evaluated)  # scored in chunks of 4096
+    assert len(subset) == 10_000 and len(np.unique(subset)) == 10_000
+
+
+def test_validation_needs_both_inputs_and_labels():
+    X, y = separable_data(np.random.default_rng(16), n=40)
+    history = train(SoftmaxRegression(2, 3), X, y, X_val=X, y_val=None, epochs=2,
+                    batch_size=20, rng=np.random.default_rng(0), verbose=False)
+    assert history["val_acc"] == [None, None]
+    with pytest.raises(ValueError):
+        train(SoftmaxRegression(2, 3), X, y, X_val=X, epochs=1, rng=np.random.default_rng(0),
+              early_stopping=2, verbose=False)
