@@ -397,8 +397,9 @@ def test_train_accuracy_subset_is_10000_distinct_examples():
     evaluated = []
     original = model.predict
 
-    def predict(Xp):  # without validation data, only the training-accuracy subset is scored
-        evaluated.append(Xp[:, 0].copy())
+    def predict(Xp):
+        if len(Xp) not in (5000, 1):  # loss() predicts on each training batch (5000, 5000, 1)
+            evaluated.append(Xp[:, 0].copy())
         return original(Xp)
 
     model.predict = predict
