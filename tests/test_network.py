@@ -161,7 +161,7 @@ def test_parameters_start_on_cache_lines_and_stay_there():
     model = network.FullyConnectedNet(dims, batchnorm=True, rng=np.random.default_rng(3))
     expected = initialize_params(dims, "he", np.random.default_rng(3), np.float32)
     for name, p in model.params.items():
-        assert p.ctypes.data % network.CACHE_LINE == 0, name
+        assert p.ctypes.data % 64 == 0, name
         assert p.flags.c_contiguous and p.flags.writeable, name
         if name in expected:
             np.testing.assert_array_equal(p, expected[name], err_msg=name)
@@ -200,6 +200,36 @@ def test_penalties_apply_to_weights_only():
         np.testing.assert_allclose(g1[name] - g0[name], 0.2 * W + 0.03 * np.sign(W), atol=1e-12)
     for name in ("b1", "b2", "gamma1", "beta1"):
         np.testing.assert_allclose(g1[name], g0[name], atol=1e-14)
+
+
+@pytest.mark.parametrize("l2, l1", [(0.2, 0.0), (0.0, 0.03)])
+def test_each_penalty_on_its_own(l2, l1):
+    """L2 alone and L1 alone each reach the loss and the gradient; sign(0) = 0 for L1."""
+    X, y = _data(6, 4, 3, 6)
+    base, pen = _net([4, 5, 3]), _net([4, 5, 3], l2=l2, l1=l1)
+    for model in (base, pen):
+        model.params["W1"][0, 0] = 0.0  # |W| has no slope at 0: the subgradient used is 0
+    loss0, g0 = base.loss(X, y)
+    loss1, g1 = pen.loss(X, y)
+    W1, W2 = base.params["W1"], base.params["W2"]
+    expected = sum(0.5 * l2 * np.sum(W ** 2) + l1 * np.sum(np.abs(W)) for W in (W1, W2))
+    assert loss1 - loss0 == pytest.approx(expected, rel=1e-10)
+    for name, W in (("W1", W1), ("W2", W2)):
+        np.testing.assert_allclose(g1[name] - g0[name], l2 * W + l1 * np.sign(W), atol=1e-12)
+
+
+def test_batchnorm_keeps_one_set_of_statistics_per_layer():
+    """Three hidden layers of different widths: layer l updates bn_params[l - 1] only."""
+    X, y = _data(9, 4, 3, 7)
+    model = _net([4, 5, 6, 7, 3], batchnorm=True)
+    model.loss(X, y)
+    a = X
+    for l, bn in enumerate(model.bn_params, start=1):
+        z = a @ model.params[f"W{l}"] + model.params[f"b{l}"]
+        np.testing.assert_allclose(bn["running_mean"], 0.1 * z.mean(axis=0), rtol=1e-10,
+                                   err_msg=f"layer {l}")
+        z_hat = (z - z.mean(axis=0)) / np.sqrt(z.var(axis=0) + 1e-5)  # gamma 1, beta 0
+        a = np.maximum(z_hat, 0)
 
 
 def test_predict_is_test_mode():
@@ -263,3 +293,17 @@ def test_bad_arguments():
         network.FullyConnectedNet([4, 3], keep_prob=0.0, rng=np.random.default_rng(0))
     with pytest.raises(ValueError):
         network.FullyConnectedNet([4, 3])  # He init needs an rng
+    with pytest.raises(ValueError):
+        network.FullyConnectedNet([4], rng=np.random.default_rng(0))  # no output layer
+    with pytest.raises(ValueError):
+        network.FullyConnectedNet([4, 3], keep_prob=1.5, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError):  # dropout needs an rng even with zero weights
+        network.FullyConnectedNet([4, 5, 3], init="zeros", keep_prob=0.5)
+    with pytest.raises(ValueError, match="W1"):
+        network.l_layer_forward(np.ones((2, 3)), {"W2": np.ones((3, 2)), "b2": np.zeros(2)})
+    # what is allowed: one layer (softmax regression), keep_prob 1, zeros without an rng
+    X, y = _data(5, 4, 3, 8)
+    assert network.FullyConnectedNet([4, 3], init="zeros").loss(X, y)[0] == pytest.approx(np.log(3))
+    keep_all = network.FullyConnectedNet([4, 5, 3], keep_prob=1.0, rng=np.random.default_rng(1))
+    plain = network.FullyConnectedNet([4, 5, 3], rng=np.random.default_rng(1))
+    assert keep_all.loss(X, y)[0] == pytest.approx(plain.loss(X, y)[0], rel=1e-6)
