@@ -227,17 +227,18 @@ class FullyConnectedNet:
         self.params = {}
         self.bn_params = []
         for l in range(1, self.num_layers + 1):
-            self.params[f"W{l}"] = _cache_aligned(weights[f"W{l}"])
-            self.params[f"b{l}"] = _cache_aligned(weights[f"b{l}"])
+            self.params[f"W{l}"] = weights[f"W{l}"]
+            self.params[f"b{l}"] = weights[f"b{l}"]
             if batchnorm and l < self.num_layers:
                 width = layer_dims[l]
-                self.params[f"gamma{l}"] = _cache_aligned(np.ones(width, dtype=self.dtype))
-                self.params[f"beta{l}"] = _cache_aligned(np.zeros(width, dtype=self.dtype))
+                self.params[f"gamma{l}"] = np.ones(width, dtype=self.dtype)
+                self.params[f"beta{l}"] = np.zeros(width, dtype=self.dtype)
                 self.bn_params.append({
                     "mode": "train", "eps": 1e-5, "momentum": 0.9,
                     "running_mean": np.zeros(width, dtype=self.dtype),
                     "running_var": np.ones(width, dtype=self.dtype),
                 })
+        self.params = {name: _cache_aligned(p) for name, p in self.params.items()}
 
     def _activation_pair(self):
         """(forward, backward) of the hidden activation, the in-place pair where there is one."""
