@@ -104,25 +104,26 @@ def resolve_assignments(spec: str, source_dir: Path = SOLUTIONS) -> list[str]:
     return [spec]
 
 
-def _hidden_module(assignment: str) -> Path | None:
-    """``grader/hidden/nbNN.py`` for an assignment id ``NN_name`` (if it exists)."""
-    prefix = assignment.split("_", 1)[0]
-    path = REPO / "grader" / "hidden" / f"nb{prefix}.py"
-    return path if path.is_file() else None
+# grader modules that only present grades already decided (never imported while grading)
+NOT_GRADING = ("__main__.py", "demo.py", "export.py", "feedback.py", "report.py", "synthetic.py")
+
+
+def grading_files(assignment: str, source_dir: Path = SOLUTIONS) -> list[Path]:
+    """Every file that can change a grade besides the submission: the source notebook, all of
+    ``course/`` and every module of ``grader/`` except those in ``NOT_GRADING``."""
+    code = sorted(p for top in ("course", "grader") for p in (REPO / top).rglob("*.py")
+                  if p.name not in NOT_GRADING or p.parent != REPO / "grader")
+    return [Path(source_dir) / assignment / f"{assignment}.ipynb", *code]
 
 
 def version_hash(assignment: str, source_dir: Path = SOLUTIONS) -> str:
-    """Hash of everything a grade depends on besides the submission: the source notebook, the
-    hidden-test modules and the ``course`` package (the references hidden tests compare to)."""
+    """Hash of :func:`grading_files` (their paths and bytes): a resumed run regrades every
+    submission when any of them changed."""
     h = hashlib.sha256()
-    files = [Path(source_dir) / assignment / f"{assignment}.ipynb", REPO / "grader" / "hidden" / "common.py"]
-    hidden = _hidden_module(assignment)
-    if hidden is not None:
-        files.append(hidden)
-    files += sorted((REPO / "course").glob("*.py"))
-    for f in files:
+    for f in grading_files(assignment, source_dir):
         if f.is_file():
-            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+            name = f.relative_to(REPO) if f.is_relative_to(REPO) else f.name
+            h.update(str(name).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 

@@ -1,29 +1,24 @@
 """``make demo``: release the assignments, grade a sample class, print the gradebook.
 
 The sample class of each assignment: the reference solution, the untouched student version,
-and two students with realistic bugs (entries of ``grader.bugs.nbNN.BUGS`` applied to the
+and two students with realistic bugs (catalogued bugs of the exercise registry applied to the
 solution, then turned into a student notebook: markers and hidden tests removed, code kept).
 Everything is written under ``<workdir>/demo`` so the real class's gradebook is not touched.
 """
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 
 import nbformat
 
-from . import autograde, config, export, release
+from . import autograde, config, export, registry, release
 
 
 def _bugs(assignment: str, count: int = 2) -> list:
     """``count`` catalogued bugs in different exercises (fewer if the catalog is shorter)."""
-    try:
-        module = importlib.import_module(f"grader.bugs.nb{assignment.split('_', 1)[0]}")
-    except ImportError:
-        return []
     chosen, cells = [], set()
-    for bug in getattr(module, "BUGS", []):
+    for bug in (b for ex in registry.exercises(assignment) for b in ex.bugs):
         if bug.cell not in cells:
             chosen.append(bug)
             cells.add(bug.cell)

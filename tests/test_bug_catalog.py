@@ -1,23 +1,19 @@
 """The catalog of typical student bugs: every bug must be caught, and only where it belongs.
 
-For each solution notebook with a catalog in ``grader/bugs/nbNN.py``, each bug is applied to
+For each solution notebook with a catalog in ``grader/exercises/nbNN.py``, each bug is applied to
 its solution cell and the grade cells are run directly (``grader.bugs.harness``). A bug is
 killed when every grade cell it should break fails while every other grade cell passes.
 """
 import importlib
 import tempfile
-from pathlib import Path
 
 import pytest
 
+from grader import registry
 from grader.bugs import harness
 from grader.hidden import sealed
 
-ASSIGNMENTS = sorted(
-    p.name for p in harness.SOLUTIONS.iterdir()
-    if (p / f"{p.name}.ipynb").exists()
-    and (Path(harness.__file__).parent / f"nb{p.name[:2]}.py").exists()
-) if harness.SOLUTIONS.exists() else []
+ASSIGNMENTS = registry.notebooks()
 
 
 def solution_cells(nb) -> set:

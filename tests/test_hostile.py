@@ -31,9 +31,9 @@ for _name in ("check_array", "check_scalar", "check_shape", "check_true", "as_pl
 import grader.hidden.common as _hc
 _hc.hidden_check = lambda f: (lambda *a, **k: None)""",
     "patch_hidden_checks": """return np.zeros((X.shape[0], W.shape[1]))
-import importlib, pkgutil, grader.hidden as _gh
+import importlib, pkgutil, grader.exercises as _gh
 for _m in pkgutil.iter_modules(_gh.__path__):
-    _mod = importlib.import_module("grader.hidden." + _m.name)
+    _mod = importlib.import_module("grader.exercises." + _m.name)
     for _n in dir(_mod):
         if _n.startswith("check_"):
             setattr(_mod, _n, lambda *a, **k: None)""",

@@ -130,9 +130,9 @@ def test_reference_globals_keep_recording(tmp_path):
 
 def test_hidden_calls_are_read_from_the_source():
     source = ('"""doc"""\ncheck_array("a", 1, 1)\n### BEGIN HIDDEN TESTS\n'
-              "from grader.hidden import nb01\nnb01.check_predict(predict)\n"
+              "from grader.exercises import nb01\nnb01.check_predict(predict)\n"
               "nb01.check_loss(mse, rtol=1)\n### END HIDDEN TESTS\n")
     assert sealed.hidden_calls(source) == [
-        ("grader.hidden.nb01", "check_predict", 1, ()),
-        ("grader.hidden.nb01", "check_loss", 1, ("rtol",)),
+        ("grader.exercises.nb01", "check_predict", 1, ()),
+        ("grader.exercises.nb01", "check_loss", 1, ("rtol",)),
     ]

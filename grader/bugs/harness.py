@@ -21,7 +21,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import nbformat
 
-from grader.bugs import Bug
+from grader.registry import Bug
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
@@ -48,13 +48,13 @@ def load_solution(assignment: str):
 
 
 def catalog_module(assignment: str):
-    """``grader/bugs/nbNN.py`` for an assignment id like ``01_linear_regression``.
+    """``grader/exercises/nbNN.py`` for an assignment id like ``01_linear_regression``.
 
     The module defines ``BUGS`` (a list of :class:`Bug`) and may define
     ``HARNESS_SKIP`` (grade_id -> reason) for grade cells that need the demonstration cells
     (a trained model, say); those are checked end to end through nbgrader instead.
     """
-    return importlib.import_module(f"grader.bugs.nb{assignment[:2]}")
+    return importlib.import_module(f"grader.exercises.nb{assignment[:2]}")
 
 
 def strip_markers(source: str) -> str:

@@ -275,7 +275,7 @@ def hidden_calls(source: str) -> list[tuple[str, str, int, tuple]]:
     Returns
     -------
     list of (module, function, number of positional args, keyword names)
-        e.g. ``("grader.hidden.nb01", "check_predict", 1, ())``.
+        e.g. ``("grader.exercises.nb01", "check_predict", 1, ())``.
     """
     import ast
 
@@ -284,12 +284,12 @@ def hidden_calls(source: str) -> list[tuple[str, str, int, tuple]]:
     tree = ast.parse(hidden_block(source))
     aliases = {}
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("grader.hidden"):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("grader.exercises"):
             for a in node.names:
                 aliases[a.asname or a.name] = f"{node.module}.{a.name}"
         elif isinstance(node, ast.Import):
             for a in node.names:
-                if a.name.startswith("grader.hidden"):
+                if a.name.startswith("grader.exercises"):
                     aliases[a.asname or a.name] = a.name
     calls = []
     for node in ast.walk(tree):
