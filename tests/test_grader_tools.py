@@ -103,12 +103,70 @@ def test_canvas_names_are_parsed(tmp_path):
     assert "odd file name" in bad["readme.md"]
 
 
-def test_demo_grades_a_sample_class(tmp_path, capsys):
-    from grader.demo import demo
-    src, rel = tmp_path / "solutions", tmp_path / "assignments"
+def _tree_digest(folder):
+    """Relative path -> bytes of every file under ``folder`` (to prove nothing changed)."""
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def test_demo_writes_its_class_where_the_other_commands_find_it(tmp_path, capsys):
+    src, work = tmp_path / "solutions", tmp_path / "work"
     synthetic.make_fixture_source(src)
-    text = demo(tmp_path / "work", all_assignments=True, jobs=2, source_dir=src, release_dir=rel)
-    assert (rel / FIX / f"{FIX}.ipynb").is_file()
-    lines = {line.split()[0]: line for line in text.splitlines() if line.strip()}
+    tracked = _tree_digest(config.ASSIGNMENTS)
+    # options after the command, as a new instructor types them
+    assert cli.main(["demo", "--all", "--jobs", "2", "--workdir", str(work), "--source-dir", str(src)]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert "10/10" in lines["reference"] and "0/10" in lines["untouched"]
-    assert (tmp_path / "work" / "demo" / "grades.csv").is_file()
+    assert f"class report: {work / 'report' / (FIX + '.html')}" in out
+    assert "00_fixture: 2 graded" in out and "passed: add 1/2, scale 1/2, mean_square 1/2" in out
+    assert (work / "release" / FIX / f"{FIX}.ipynb").is_file()       # released into the work dir
+    assert _tree_digest(config.ASSIGNMENTS) == tracked                 # the repository is untouched
+    assert not (work / "demo").exists()
+    for command in (["feedback"], ["export"], ["report", FIX]):
+        assert cli.main(["--workdir", str(work)] + command) == 0, command
+    assert sorted(p.name for p in (work / "feedback" / FIX).iterdir()) == ["reference.html", "untouched.html"]
+    rows = list(csv.DictReader((work / "grades.csv").read_text().splitlines()))
+    assert {r["student"]: r["total"] for r in rows} == {"reference": "10", "untouched": "0"}
+
+
+def test_demo_refuses_a_work_directory_with_a_real_class(graded, capsys):
+    tmp, src = graded
+    assert cli.main(["--workdir", str(tmp / "work"), "--source-dir", str(src), "demo"]) == 1
+    assert "holds the grades of a real class" in capsys.readouterr().err
+    assert not (tmp / "work" / "demo_class").exists()
+
+
+def test_global_options_before_or_after_the_command():
+    parse = cli.parser().parse_args
+    assert parse(["demo", "--workdir", "X"]).workdir == "X"
+    assert parse(["--workdir", "X", "feedback"]).workdir == "X"
+    assert parse(["--workdir", "X", "report", "--workdir", "Y"]).workdir == "Y"
+    assert parse(["export", "--source-dir", "S"]).source_dir == "S"
+    assert parse(["export"]).source_dir == str(config.SOLUTIONS) and parse(["export"]).workdir is None
+    assert set(cli.COMMANDS) == {"release", "autograde", "feedback", "export", "report", "bundle",
+                                 "validate", "demo"}
+
+
+@pytest.mark.parametrize("command", [["feedback", "00_fixtur"], ["export", "00_fixtur"],
+                                     ["report", "00_fixtur"], ["release", "00_fixtur", "--check"],
+                                     ["autograde", "00_fixtur", "subs"]])
+def test_an_unknown_assignment_is_an_error_that_lists_the_valid_ones(graded, command, capsys):
+    tmp, src = graded
+    before = _tree_digest(tmp / "work")
+    assert cli.main(["--workdir", str(tmp / "work"), "--source-dir", str(src)] + command) == 2
+    err = capsys.readouterr().err
+    assert "unknown assignment '00_fixtur'; valid: 00_fixture (or 'all')" in err
+    assert _tree_digest(tmp / "work") == before
+
+
+def test_a_work_directory_without_records_says_so_and_where_the_demos_are(tmp_path, capsys):
+    assert cli.main(["--workdir", str(tmp_path), "feedback"]) == 1
+    err = capsys.readouterr().err
+    assert f"no grade records in {tmp_path}" in err and "autograde" in err and "demo" not in err
+    (tmp_path / "demo" / "results" / FIX).mkdir(parents=True)
+    (tmp_path / "demo" / "results" / FIX / "ann.json").write_text("{}")
+    for command in ("feedback", "export", "report"):
+        assert cli.main(["--workdir", str(tmp_path), command]) == 1
+        assert f"the demo's grades are in {tmp_path / 'demo'}" in capsys.readouterr().err
+    assert cli.main(["--workdir", str(tmp_path / "missing"), "export"]) == 1
+    assert "does not exist" in capsys.readouterr().err and not (tmp_path / "missing").exists()
