@@ -201,6 +201,7 @@ def _export_canvas(args, work: Path, names: list[str]) -> int:
         print(f"  {a} -> column {column!r}" + (" (new: no roster column matched, Canvas creates "
               "the assignment; map it with --canvas-column)" if new else ""))
     _list("warning: graded but not in the Canvas roster, NOT exported", result.not_in_roster)
+    _list("warning: maximum differs, Canvas stores the points as they are", result.other_maximum)
     _list("note: could not be graded, left empty", result.not_graded)
     _list("note: in the roster without a grade, left empty (Canvas keeps its value)",
           result.without_grade)

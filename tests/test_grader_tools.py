@@ -170,3 +170,75 @@ def test_a_work_directory_without_records_says_so_and_where_the_demos_are(tmp_pa
         assert f"the demo's grades are in {tmp_path / 'demo'}" in capsys.readouterr().err
     assert cli.main(["--workdir", str(tmp_path / "missing"), "export"]) == 1
     assert "does not exist" in capsys.readouterr().err and not (tmp_path / "missing").exists()
+
+
+CANVAS_HEADER = ("Student,ID,SIS User ID,SIS Login ID,Section,Homework 0 (77),00 Fixture (4242),"
+                 "Current Score,Final Score\n")
+CANVAS_POINTS = "    Points Possible,,,,,5,10,(read only),(read only)\n"
+
+
+def _canvas_roster(path, rows, header=CANVAS_HEADER):
+    path.write_text("\ufeff" + header + CANVAS_POINTS + "".join(rows), encoding="utf-8")
+    return path
+
+
+def _canvas_export(tmp, roster, *extra):
+    out = tmp / "canvas.csv"
+    rc = cli.main(["--workdir", str(tmp / "work"), "export", FIX, "--format", "canvas",
+                   "--roster", str(roster), "--output", str(out), *extra])
+    return rc, list(csv.reader(out.read_text(encoding="utf-8").splitlines())) if out.is_file() else None
+
+
+def test_canvas_export_fills_the_canvas_column_and_reports_unmatched_students(graded, tmp_path, capsys):
+    tmp, src = graded
+    roster = _canvas_roster(tmp_path / "roster.csv", [
+        '"Lee, Ann",101,S101,ann,Sec A,4,,80,80\n',          # matched by SIS login
+        '"Diaz, Carla",103,S103,cy,Sec B,,,0,0\n',           # her submission could not be graded
+        '"Roe, Dee",104,S104,dee,Sec B,,,0,0\n'])            # no submission at all; ben is missing
+    rc, rows = _canvas_export(tmp, roster)
+    out = capsys.readouterr().out
+    assert rc == 1                                           # a graded student has no Canvas row
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "00 Fixture (4242)"]
+    assert rows[1] == ["    Points Possible", "", "", "", "", "10"]
+    assert rows[2:] == [["Lee, Ann", "101", "S101", "ann", "Sec A", "10"],
+                        ["Diaz, Carla", "103", "S103", "cy", "Sec B", ""],
+                        ["Roe, Dee", "104", "S104", "dee", "Sec B", ""]]
+    assert f"{FIX} -> column '00 Fixture (4242)'" in out
+    assert "graded but not in the Canvas roster, NOT exported (1): ben (00_fixture)" in out
+    assert "could not be graded, left empty (1): Diaz, Carla (00_fixture): not graded: invalid JSON" in out
+    assert "without a grade, left empty (Canvas keeps its value) (1): Roe, Dee (00_fixture)" in out
+
+
+def test_canvas_export_matches_the_canvas_id_first_and_can_add_a_column(graded, tmp_path, capsys):
+    tmp, src = graded
+    header = "Student,ID,SIS User ID,SIS Login ID,Section,Quiz (9)\n"
+    roster = _canvas_roster(tmp_path / "roster.csv", [
+        '"Lee, Ann",ann,,someone_else,A,3\n', '"Okafor, Ben",202,,ben,A,\n',
+        '"Diaz, Carla",cy,,,B,\n'], header=header)
+    rc, rows = _canvas_export(tmp, roster)
+    assert rc == 0
+    assert rows[0][-1] == FIX and rows[1][-1] == "10"       # a new assignment, out of 10 points
+    assert [(r[1], r[-1]) for r in rows[2:]] == [("ann", "10"), ("202", "7"), ("cy", "")]
+    assert "(new: no roster column matched" in capsys.readouterr().out
+    rc, rows = _canvas_export(tmp, roster, "--canvas-column", f"{FIX}=Quiz (9)")
+    assert rc == 0 and rows[0][-1] == "Quiz (9)" and rows[1][-1] == "5" and rows[2][-1] == "10"
+    assert "maximum differs, Canvas stores the points as they are (1): 00_fixture: 10 points here, 5 in Canvas" \
+        in capsys.readouterr().out
+
+
+def test_canvas_export_input_errors_say_how_to_fix_them(graded, tmp_path, capsys):
+    tmp, src = graded
+    work = ["--workdir", str(tmp / "work"), "export", "--format", "canvas"]
+    assert cli.main(work) == 2
+    assert "--format canvas needs --roster" in capsys.readouterr().err
+    plain = tmp_path / "plain.csv"
+    plain.write_text("id,first_name,last_name\nann,Ann,Lee\n")
+    assert cli.main(work + ["--roster", str(plain)]) == 2
+    assert "no column Student, ID, so it is not a Canvas gradebook export" in capsys.readouterr().err
+    roster = _canvas_roster(tmp_path / "r.csv", ['"Lee, Ann",101,,ann,A,,,,\n'])
+    assert cli.main(work + ["--roster", str(roster), "--canvas-column", f"{FIX}=Nope (1)"]) == 2
+    assert "the roster has no such column" in capsys.readouterr().err
+    assert cli.main(work + ["--roster", str(roster), "--canvas-column", FIX]) == 2
+    assert "expected ASSIGNMENT=COLUMN" in capsys.readouterr().err
+    assert cli.main(["--workdir", str(tmp / "work"), "export", "--roster", str(roster)]) == 2
+    assert "are for --format canvas" in capsys.readouterr().err
