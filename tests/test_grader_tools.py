@@ -28,7 +28,7 @@ def graded(tmp_path_factory):
 
 
 def test_feedback_pages_show_results_but_no_test_source(graded):
-    tmp, src = graded
+    tmp, _ = graded
     assert cli.main(["--workdir", str(tmp / "work"), "feedback", FIX, "--output", str(tmp / "fb")]) == 0
     ben = (tmp / "fb" / FIX / "ben.html").read_text()
     assert "7 / 10" in ben and "scale(arange(3), 2) is wrong" in ben and "Checks scale() on a short vector." in ben
@@ -40,7 +40,7 @@ def test_feedback_pages_show_results_but_no_test_source(graded):
 
 
 def test_export_csv_one_row_per_student_with_flags(graded):
-    tmp, src = graded
+    tmp, _ = graded
     out = tmp / "grades.csv"
     assert cli.main(["--workdir", str(tmp / "work"), "export", "--output", str(out)]) == 0
     raw = out.read_bytes()
@@ -190,7 +190,7 @@ def _canvas_export(tmp, roster, *extra):
 
 
 def test_canvas_export_fills_the_canvas_column_and_reports_unmatched_students(graded, tmp_path, capsys):
-    tmp, src = graded
+    tmp, _ = graded
     roster = _canvas_roster(tmp_path / "roster.csv", [
         '"Lee, Ann",101,S101,ann,Sec A,4,,80,80\n',          # matched by SIS login
         '"Diaz, Carla",103,S103,cy,Sec B,,,0,0\n',           # her submission could not be graded
@@ -210,7 +210,7 @@ def test_canvas_export_fills_the_canvas_column_and_reports_unmatched_students(gr
 
 
 def test_canvas_export_matches_the_canvas_id_first_and_can_add_a_column(graded, tmp_path, capsys):
-    tmp, src = graded
+    tmp, _ = graded
     header = "Student,ID,SIS User ID,SIS Login ID,Section,Quiz (9)\n"
     roster = _canvas_roster(tmp_path / "roster.csv", [
         '"Lee, Ann",ann,,someone_else,A,3\n', '"Okafor, Ben",202,,ben,A,\n',
@@ -227,7 +227,7 @@ def test_canvas_export_matches_the_canvas_id_first_and_can_add_a_column(graded, 
 
 
 def test_canvas_export_input_errors_say_how_to_fix_them(graded, tmp_path, capsys):
-    tmp, src = graded
+    tmp, _ = graded
     work = ["--workdir", str(tmp / "work"), "export", "--format", "canvas"]
     assert cli.main(work) == 2
     assert "--format canvas needs --roster" in capsys.readouterr().err
