@@ -25,7 +25,7 @@ from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateI
 from nbgrader.utils import is_grade
 from tqdm import tqdm
 
-from . import config, records, registry, release, submissions
+from . import config, records, registry, release, students, submissions
 from .execute import KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
 from .worker import init_worker, limits_dict, run_job
 
@@ -173,15 +173,17 @@ def kernel_extra_env(work: Path) -> dict:
 
 def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None = None,
               limits: config.Limits = config.Limits(), source_dir: Path = config.SOLUTIONS,
-              progress: bool = True) -> list[dict]:
+              progress: bool = True, roster: dict | None = None) -> list[dict]:
     """Grade every submission of the assignment(s) ``spec`` (an id or ``"all"``) found under
     ``submissions_path`` (folder tree, zip, or Canvas download). Returns the records of this run,
-    valid and invalid, in discovery order."""
+    valid and invalid, in discovery order. ``roster`` (``students.read_roster``) names the
+    students in the gradebook; ``<work>/nbgrader_config.py`` is (re)written for nbgrader's tools."""
     assignments = config.resolve_assignments(spec, source_dir)
     known = config.list_assignments(source_dir)
     work = Path(work)
     for a in assignments:
         release.ensure_gradebook(a, work, source_dir)
+    config.write_nbgrader_config(work)
     sources = {a: work / "source" / a / f"{a}.ipynb" for a in assignments}
     expected = {a: submissions.grade_ids(nbformat.read(str(p), as_version=4)) for a, p in sources.items()}
     versions = {a: config.version_hash(a, source_dir) for a in assignments}
@@ -225,6 +227,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                     "limits": limits_dict(limits), "env": env, "workdir": workdir, "secret": secret}
 
         _run(pending, results, work, jobs, progress, prepare)
+        students.update_gradebook(work, subs, roster)
     return [results[n] for n in sorted(results)]
 
 
