@@ -4,7 +4,8 @@ release   regenerate assignments/ from solutions/ (``--check``: fail when stale)
 autograde grade a class (folder tree, zip, or Canvas download); prints the gradebook
 feedback  one HTML page per student and assignment
 export    grades CSV for an LMS
-bundle    the student zip (course/, assignments/, README, requirements)
+bundle    the student zip of one assignment (``--assignment NN``: notebooks 01..NN, course/
+          with the answers of NN and later stubbed, README, pyproject)
 validate  run one notebook with its visible tests and report per exercise
 demo      release, grade a sample class, print the gradebook (``make demo``)
 """
@@ -63,8 +64,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("assignment", nargs="?", default="all")
     p.add_argument("--output", help="CSV path (default <workdir>/grades.csv)")
 
-    p = sub.add_parser("bundle", help="the student zip")
-    p.add_argument("--output", default="numpy-nn-course-student.zip")
+    p = sub.add_parser("bundle", help="the student zip of one assignment")
+    p.add_argument("--assignment", help="number or id, e.g. 03: notebooks 01..03, and course/ "
+                                        "with the answers of 03 and later stubbed (required)")
+    p.add_argument("--output", help="zip path (default numpy-nn-course-<NN>.zip)")
 
     p = sub.add_parser("validate", help="run a notebook with its visible tests only")
     p.add_argument("notebook")
@@ -88,6 +91,28 @@ def _report(recs) -> int:
                 if c["status"] not in ("passed", "failed"):
                     print(f"LIMIT   {r['student']} / {r['assignment']} {c['grade_id']}: {c['status']} - {c['message']}")
     return skipped
+
+
+BUNDLE_USAGE = """bundle needs --assignment NN. Answers are released on a schedule: the bundle of
+assignment NN holds the student notebooks 01 to NN and a course/ in which the reference of every
+exercise of notebook NN and later is a stub. Hand out a new bundle as each assignment opens, e.g.
+    python -m grader bundle --assignment 01"""
+
+
+def _bundle(args, release_dir: Path) -> int:
+    """The ``bundle`` command."""
+    from .bundle import bundle, resolve
+    if not args.assignment:
+        print(BUNDLE_USAGE, file=sys.stderr)
+        return 2
+    try:
+        assignment = resolve(args.assignment, release_dir)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    output = Path(args.output or f"numpy-nn-course-{assignment.split('_', 1)[0]}.zip")
+    print(f"wrote {bundle(assignment, output, release_dir)}")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -116,9 +141,7 @@ def main(argv=None) -> int:
         from .validate import validate
         return validate(Path(args.notebook), _limits(args), src)
     if args.command == "bundle":
-        from .bundle import bundle
-        print(f"wrote {bundle(Path(args.output), rel)}")
-        return 0
+        return _bundle(args, rel)
     work = config.workdir(args.workdir)
     if args.command == "autograde":
         from . import autograde, export
