@@ -195,8 +195,8 @@ def _withheld_by_module(assignment: str) -> dict[str, dict[str, str]]:
     return by_module
 
 
-def _course_files(root: Path = COURSE) -> list[Path]:
-    """The files of ``course/`` that go into a bundle, sorted (no caches, no bytecode)."""
+def _files(root: Path) -> list[Path]:
+    """The files under ``root`` that go into a bundle, sorted (no caches, no bytecode)."""
     return [p for p in sorted(root.rglob("*")) if p.is_file() and p.suffix != ".pyc"
             and not SKIP.intersection(p.relative_to(root).parts)]
 
@@ -213,7 +213,7 @@ def stripped_course(assignment: str, dest: Path) -> Path:
     out = Path(dest) / "course"
     if out.exists():
         shutil.rmtree(out)
-    for path in _course_files():
+    for path in _files(COURSE):
         rel = path.relative_to(COURSE)
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -241,7 +241,7 @@ def _dependencies() -> list[str]:
     """The course's runtime dependencies, from the repository's pyproject.toml."""
     text = (config.REPO / "pyproject.toml").read_text()
     try:
-        import tomllib   # Python 3.11+
+        import tomllib  # Python 3.11+
         return tomllib.loads(text)["project"]["dependencies"]
     except ImportError:
         block = re.search(r"^dependencies = \[(.*?)^\]", text, re.S | re.M).group(1)
@@ -303,9 +303,8 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes, date: tuple) -> None:
 
 
 def _tree(base: Path, prefix: str) -> list[tuple[str, Path]]:
-    """(zip name, file) for every file under ``base``, sorted, caches left out."""
-    return [(f"{prefix}/{p.relative_to(base).as_posix()}", p) for p in sorted(base.rglob("*"))
-            if p.is_file() and p.suffix != ".pyc" and not SKIP.intersection(p.relative_to(base).parts)]
+    """(zip name, file) for every file under ``base`` that goes into a bundle."""
+    return [(f"{prefix}/{p.relative_to(base).as_posix()}", p) for p in _files(base)]
 
 
 def bundle(assignment: str, output: Path, release_dir: Path = config.ASSIGNMENTS) -> Path:
@@ -320,7 +319,7 @@ def bundle(assignment: str, output: Path, release_dir: Path = config.ASSIGNMENTS
         files = _tree(stripped_course(assignment, Path(tmp)), f"{TOP}/course")
         for a in notebooks:
             files += _tree(Path(release_dir) / a, f"{TOP}/assignments/{a}")
-        sources = _course_files() + [p for name, p in files if "/assignments/" in name]
+        sources = _files(COURSE) + [p for name, p in files if "/assignments/" in name]
         date = zip_date(source_date(sources))
         with zipfile.ZipFile(output, "w") as zf:
             _add(zf, f"{TOP}/README.md", _readme(assignment, notebooks, later).encode(), date)

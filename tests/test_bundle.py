@@ -186,16 +186,26 @@ assert os.path.realpath(course.__file__).startswith(os.environ["BUNDLE_ROOT"] + 
 """
 
 
-def execute_in_bundle(nb, root: Path, assignment: str) -> None:
+def execute_in_bundle(nb, root: Path, assignment: str) -> nbformat.NotebookNode:
     """Run ``nb`` in a fresh kernel from its folder in the bundle at ``root``, with only the
-    bundle's ``course`` importable ahead of everything else; raises ``CellExecutionError``."""
+    bundle's ``course`` importable ahead of everything else; return the executed notebook.
+    Raises ``CellExecutionError`` at the first cell that fails."""
     nb = nbformat.from_dict(nb)
     nb.cells.insert(0, nbformat.v4.new_code_cell(CHECK_COURSE))
-    env = {**os.environ, "PYTHONPATH": str(root), "BUNDLE_ROOT": os.path.realpath(root),
+    env = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           **os.environ, "PYTHONPATH": str(root), "BUNDLE_ROOT": os.path.realpath(root),
            "MPLBACKEND": "Agg"}
-    client = NotebookClient(nb, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(root / "assignments" / assignment)}})
+    folder = root / "assignments" / assignment
+    client = NotebookClient(nb, timeout=1800, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}})
     client.execute(env=env)
+    return nb
+
+
+def printed(nb) -> str:
+    """Everything the cells of an executed notebook printed."""
+    return "".join(out.get("text", "") for cell in nb.cells for out in cell.get("outputs", [])
+                   if out.get("output_type") == "stream")
 
 
 def solved(assignment: str) -> nbformat.NotebookNode:
@@ -207,11 +217,13 @@ def solved(assignment: str) -> nbformat.NotebookNode:
 @pytest.mark.slow
 @pytest.mark.parametrize("assignment", NOTEBOOKS)
 def test_solved_notebook_runs_in_its_bundle(assignment, bundles):
-    """Every cell of notebook NN, filled in with the solutions, runs in bundle NN."""
+    """Every cell of notebook NN, filled in with the solutions, runs in bundle NN, and every
+    visible check runs (none waits for an earlier exercise)."""
     root = bundles(assignment)
     start = time.perf_counter()
-    execute_in_bundle(solved(assignment), root, assignment)
+    done = execute_in_bundle(solved(assignment), root, assignment)
     print(f"{assignment}: {time.perf_counter() - start:.1f} s in its bundle")
+    assert "Visible checks skipped" not in printed(done), "a grade cell skipped its visible checks"
 
 
 @pytest.mark.slow
