@@ -6,7 +6,8 @@ autograde  grade a class (folder tree, zip, or Canvas download); prints the grad
 feedback   one HTML page per student and assignment
 export     grades CSV: plain (default) or a Canvas gradebook import (--format canvas)
 report     the class report: one HTML page and a short summary
-bundle     the student zip (course/, assignments/, README, pyproject)
+bundle     the student zip of one assignment (--assignment NN: notebooks 01..NN, course/
+           with the answers of NN and later stubbed, README, pyproject)
 validate   run one notebook with its visible tests and report per exercise
 demo       grade a sample class in its own work directory (`make demo`)
 new-exercise  scaffold a graded exercise: notebook cells, check, bug slots, registry entry
@@ -243,11 +244,24 @@ def cmd_report(args) -> int:
     return 0
 
 
-def cmd_bundle(args) -> int:
-    """The student zip."""
-    from .bundle import bundle
+BUNDLE_USAGE = """bundle needs --assignment NN. Answers are released on a schedule: the bundle of
+assignment NN holds the student notebooks 01 to NN and a course/ in which the reference of every
+exercise of notebook NN and later is a stub. Hand out a new bundle as each assignment opens, e.g.
+    python -m grader bundle --assignment 01"""
 
-    print(f"wrote {bundle(Path(args.output), Path(args.release_dir))}")
+
+def cmd_bundle(args) -> int:
+    """The student zip of one assignment."""
+    from .bundle import bundle, resolve
+
+    if not args.assignment:
+        raise CommandError(BUNDLE_USAGE, 2)
+    try:
+        assignment = resolve(args.assignment, Path(args.release_dir))
+    except ValueError as exc:
+        raise CommandError(str(exc), 2) from None
+    output = Path(args.output or f"numpy-nn-course-{assignment.split('_', 1)[0]}.zip")
+    print(f"wrote {bundle(assignment, output, Path(args.release_dir))}")
     return 0
 
 
@@ -355,8 +369,10 @@ def _add_commands(sub, common) -> None:
     p.add_argument("assignment", nargs="?", default="all", help=ASSIGNMENT_HELP)
     p.add_argument("--output", help="folder (default <workdir>/report)")
 
-    p = add("bundle", "the student zip")
-    p.add_argument("--output", default="numpy-nn-course-student.zip")
+    p = add("bundle", "the student zip of one assignment")
+    p.add_argument("--assignment", help="number or id, e.g. 03: notebooks 01..03, and course/ "
+                                        "with the answers of 03 and later stubbed (required)")
+    p.add_argument("--output", help="zip path (default numpy-nn-course-<NN>.zip)")
 
     p = add("validate", "run a notebook with its visible tests only")
     p.add_argument("notebook")

@@ -1,6 +1,5 @@
-"""Feedback pages, CSV export, the student bundle, validate, and submission discovery."""
+"""Feedback pages, CSV export, validate, and submission discovery (the bundle: test_bundle.py)."""
 import csv
-import zipfile
 
 import nbformat
 import pytest
@@ -51,23 +50,6 @@ def test_export_csv_one_row_per_student_with_flags(graded):
     assert (by["ann"]["total"], by["ben"]["total"], by["cy"]["total"]) == ("10", "7", "0")
     assert by["cy"]["flags"].startswith("not graded: invalid JSON") and by["ann"]["flags"] == ""
     assert all(r["max"] == "10" for r in rows)
-
-
-def test_bundle_contains_course_and_assignments_only(tmp_path):
-    out = tmp_path / "student.zip"
-    assert cli.main(["bundle", "--output", str(out)]) == 0
-    names = zipfile.ZipFile(out).namelist()
-    assert "numpy-nn-course/README.md" in names and "numpy-nn-course/pyproject.toml" in names
-    assert "numpy-nn-course/course/__init__.py" in names and "numpy-nn-course/course/checks.py" in names
-    released = config.list_assignments(config.ASSIGNMENTS)
-    assert released
-    for a in released:
-        assert f"numpy-nn-course/assignments/{a}/{a}.ipynb" in names
-    assert not [n for n in names if "/solutions/" in n or "/grader/" in n or "__pycache__" in n or n.endswith(".pyc")]
-    z = zipfile.ZipFile(out)
-    assert not any(b"BEGIN HIDDEN TESTS" in z.read(n) or b"BEGIN SOLUTION" in z.read(n) or b"grader.hidden" in z.read(n)
-                   for n in names)
-    assert b'include = ["course*"]' in z.read("numpy-nn-course/pyproject.toml")
 
 
 def test_validate_reports_each_exercise(tmp_path, capsys):

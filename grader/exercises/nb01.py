@@ -418,7 +418,7 @@ EXERCISES = [
              references=('course.linear.mse_gradients',)),
     Exercise("test_gradient_descent_step", points=3, check=check_gradient_descent_step,
              functions=('gradient_descent_step',),
-             references=('course.linear.gradient_descent_step',)),
+             references=('course.linear.gradient_descent_step', 'course.optim.sgd')),
     Exercise("test_iterate_minibatches", points=6, check=check_iterate_minibatches,
              functions=('iterate_minibatches',),
              references=('course.train.iterate_minibatches',)),
