@@ -156,6 +156,21 @@ def _resync(work: Path, record: dict) -> bool:
     return True
 
 
+def kernel_course(work: Path, assignment: str, version: str) -> Path:
+    """The folder a grading kernel of ``assignment`` imports ``course`` from: the stripped
+    ``course/`` of that assignment's student bundle (no reference answer of this notebook or a
+    later one), built once per version in the work directory."""
+    from .bundle import stripped_course
+
+    root = Path(work) / "kernel-course" / f"{assignment}-{version}"
+    if not (root / "course").is_dir():
+        staging = root.with_name(root.name + f".tmp{os.getpid()}")
+        stripped_course(assignment, staging)
+        if not (root / "course").is_dir():
+            staging.rename(root)
+    return root
+
+
 def kernel_extra_env(work: Path) -> dict:
     """Variables a kernel needs from the instructor's side: where MNIST is cached and a shared
     matplotlib cache (so that every kernel does not rebuild the font list)."""
@@ -210,6 +225,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
             pending.append((n, sub, key, nb))
 
         env, workdir = kernel_extra_env(work), str(work.resolve())
+        code = {a: kernel_course(work, a, versions[a]) for a in {s.assignment for _, s, _, _ in pending}}
         secret = secrets.token_hex(16)   # this run's hidden inputs: unknown to anyone before it
 
         def prepare(n, sub, nb):
@@ -224,7 +240,8 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                 records.write_result(work, results[n])
                 return None
             return {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
-                    "limits": limits_dict(limits), "env": env, "workdir": workdir, "secret": secret}
+                    "limits": limits_dict(limits), "env": {**env, "PYTHONPATH": str(code[sub.assignment])},
+                    "workdir": workdir, "secret": secret}
 
         _run(pending, results, work, jobs, progress, prepare)
         students.update_gradebook(work, subs, roster)

@@ -29,7 +29,7 @@ DUNDERS_THAT_LIE = {"__eq__", "__ne__", "__bool__", "__array_ufunc__", "__array_
 INTROSPECTION = {"__code__", "__globals__", "__builtins__", "__closure__", "__dict__",
                  "__subclasses__", "__mro__", "__wrapped__", "__wrapped_check__", "f_globals",
                  "f_locals", "f_back", "modules", "excepthook", "set_custom_exc",
-                 "showtraceback", "environ"}
+                 "showtraceback", "environ", "displayhook", "__grader__"}
 INSTRUCTOR_WORDS = ("solution", "gradebook", "grader", "hidden", "autograded", "submitted",
                     ".db", "sealed", "/home", "/root", "..")
 

@@ -96,6 +96,7 @@ def isolate(workdir: Path | None, run_dir: Path | None, keep=()) -> bool:
         # even when it lies in the temp dir, as in a CI checkout under /tmp
         code = [REPO, Path(sys.prefix), Path(sys.base_prefix)]
         caches = [Path(os.environ[v]) for v in ("MPLCONFIGDIR", "COURSE_DATA_DIR") if os.environ.get(v)]
+        caches += [Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
         keep = [*keep, *caches]
         _replace_tmp(libc, Path(run_dir).resolve(), [Path(k).resolve() for k in [*keep, *code]])
     hidden = [REPO / p for p in REPO_HIDDEN]
