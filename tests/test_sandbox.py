@@ -1,69 +1,550 @@
-"""The kernel sandbox hides the instructor's files and other kernels' folders."""
+"""A grading kernel runs in a bubblewrap sandbox: attacks from inside it fail, and the record
+says what was in force.
+
+The attacks run twice through the kernel launcher (``python -m grader.kernel``), with a script as
+the sandboxed command: once as the grader runs them as root (``root``), once as an unprivileged
+grader would (``user``: as root this is simulated by starting the launcher as uid 12345 with the
+system Python). Further tests start a real kernel with ``execute_notebook``.
+"""
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import nbformat
+import psutil
 import pytest
 
-from grader import sandbox
+from grader import config, sandbox
+from grader.execute import DISK_QUOTA, execute_notebook, kernel_env
+from grader.worker import CODE_PATHS, EXCLUDED_PATHS
 
-PROBE = """
-import json, os, sys
-from pathlib import Path
-from grader import sandbox
-ok = sandbox.isolate(Path(sys.argv[1]), Path(sys.argv[2]), keep=[Path(sys.argv[1]) / "cache"])
-seen = {}
-for p in sys.argv[3:]:
+REPO = config.REPO
+USER_UID = 12345                 # the simulated unprivileged grader
+SYSTEM_PYTHON = "/usr/bin/python3"
+LIMITS = config.Limits(memory_mb=1024, tmpfs_mb=8, disk_mb=16, open_files=64, processes=48)
+IS_ROOT = os.geteuid() == 0
+
+# Each attack is a function; the script prints {name: {"ok": bool, "value" or "error": ...}}.
+ATTACKS = r'''
+import ctypes, errno, json, os, socket, subprocess, sys
+cfg = json.loads(sys.argv[1])
+MB = 1 << 20
+results = {}
+
+
+def attack(fn):
     try:
-        seen[p] = Path(p).read_text() if Path(p).is_file() else sorted(os.listdir(p))
+        results[fn.__name__] = {"ok": True, "value": fn()}
+    except Exception as exc:
+        results[fn.__name__] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+
+
+def fill(path, give_up_mb):
+    """Write 1 MB at a time until an error; the MB written and the error's code."""
+    written, code = 0, None
+    try:
+        with open(path, "wb") as f:
+            while written < give_up_mb:
+                f.write(b"x" * MB)
+                f.flush()
+                written += 1
+    except OSError as exc:
+        code = errno.errorcode.get(exc.errno)
+    return {"mb": written, "error": code}
+
+
+@attack
+def outside_uid():
+    uid = int(open("/proc/self/status").read().split("Uid:")[1].split()[0])
+    for line in open("/proc/self/uid_map"):
+        inside, outside, count = map(int, line.split())
+        if inside <= uid < inside + count:
+            return outside + uid - inside
+
+
+@attack
+def read_gradebook():
+    return open(cfg["gradebook"]).read()
+
+
+@attack
+def list_workdir():
+    return os.listdir(cfg["workdir"])
+
+
+@attack
+def read_solution():
+    return open(cfg["solution"]).read(100)
+
+
+@attack
+def list_bug_catalog():
+    return os.listdir(cfg["bugs"])
+
+
+@attack
+def other_processes():
+    """The command line of every process in view (the grader must not be one of them)."""
+    return [open(f"/proc/{p}/cmdline").read() for p in os.listdir("/proc") if p.isdigit()]
+
+
+@attack
+def through_proc():
+    """/proc/<pid>/root of every visible process (and of the grader's pid) to the grader's files."""
+    found = []
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()] + [str(cfg["grader_pid"])]:
+        for target in (cfg["gradebook"], cfg["solution"]):
+            try:
+                open(f"/proc/{pid}/root{target}").read(1)
+                found.append(f"/proc/{pid}/root{target}")
+            except OSError:
+                pass
+        try:
+            found.append(os.listdir(f"/proc/{pid}/cwd/{cfg['workdir']}"))
+        except OSError:
+            pass
+    return found
+
+
+@attack
+def chroot_escape():
+    os.makedirs("jail", exist_ok=True)
+    os.chroot("jail")
+    for _ in range(50):
+        os.chdir("..")
+    os.chroot(".")
+    return os.listdir("/")
+
+
+@attack
+def fill_tmp():
+    return fill(f"/tmp/{cfg['marker']}", 4 * cfg["tmpfs_mb"])
+
+
+@attack
+def fill_dev_shm():
+    return fill(f"/dev/shm/{cfg['marker']}", 4 * cfg["tmpfs_mb"])
+
+
+@attack
+def big_file():
+    result = fill("big.bin", 4 * cfg["disk_mb"])
+    os.remove("big.bin")
+    return result
+
+
+@attack
+def network():
+    with socket.create_connection(("127.0.0.1", cfg["port"]), timeout=3) as s:
+        s.sendall(b"hello")
+    return "connected"
+
+
+@attack
+def open_files():
+    handles, code = [], None
+    try:
+        while len(handles) < 100_000:
+            handles.append(open("/dev/null"))
+    except OSError as exc:
+        code = errno.errorcode.get(exc.errno)
+    for h in handles:
+        h.close()
+    return {"opened": len(handles), "error": code}
+
+
+@attack
+def processes():
+    """Fork children that wait on a pipe, until fork fails."""
+    r, w = os.pipe()
+    children, code = [], None
+    try:
+        while len(children) < 5000:
+            pid = os.fork()
+            if pid == 0:
+                os.read(r, 1)
+                os._exit(0)
+            children.append(pid)
+    except OSError as exc:
+        code = errno.errorcode.get(exc.errno)
+    os.close(w)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return {"forked": len(children), "error": code}
+
+
+@attack
+def user_namespace():
+    """True when a child could create a user namespace (and with it mount a tmpfs of any size)."""
+    pid = os.fork()
+    if pid == 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        os._exit(0 if libc.unshare(0x10000000) == 0 else 1)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+
+
+@attack
+def mount_tmpfs():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mount(b"none", b"/tmp", b"tmpfs", 0, None) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    return "mounted"
+
+
+@attack
+def write_code():
+    with open(cfg["code_file"], "a") as f:
+        f.write("# changed by a student\n")
+    return "written"
+
+
+@attack
+def sleepers():
+    """A forked, a setsid'd and a double-forked (orphaned) sleeper, each marked in its argv."""
+    argv = [sys.executable, "-c", f"import time; time.sleep(600)  # {cfg['marker']}"]
+    subprocess.Popen(argv)
+    subprocess.Popen(argv, start_new_session=True)
+    pid = os.fork()
+    if pid == 0:
+        if os.fork() == 0:
+            os.execv(argv[0], argv)
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return "started"
+
+
+print(json.dumps(results))
+'''
+
+
+def can_sandbox() -> str | None:
+    """None when bubblewrap can run a sandbox here; otherwise why not."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bubblewrap is not installed"
+    try:
+        out = subprocess.run([bwrap, "--unshare-all", "--ro-bind", "/", "/", "true"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap cannot run: {exc}"
+    return None if out.returncode == 0 else f"bwrap cannot create namespaces: {out.stderr.strip()}"
+
+
+def skip_without_bwrap():
+    reason = can_sandbox()
+    if reason:
+        pytest.skip(reason)
+
+
+def listener():
+    """A TCP server on 127.0.0.1 of the test's network namespace; returns (socket, port)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    srv.settimeout(0.5)
+    return srv, srv.getsockname()[1]
+
+
+def accepted_any(srv) -> bool:
+    try:
+        srv.accept()[0].close()
+        return True
     except OSError:
-        seen[p] = None
-(Path(sys.argv[2]) / "written").write_text("ok")
-print(json.dumps({"isolated": ok, "seen": seen}))
-"""
+        return False
 
 
-@pytest.fixture
-def layout():
-    base = Path(tempfile.mkdtemp(dir="/tmp", prefix="sandbox-test-"))
-    mine = Path(tempfile.mkdtemp(dir="/tmp", prefix="grader-run-"))
-    other = Path(tempfile.mkdtemp(dir="/tmp", prefix="grader-run-"))
-    work = base / "work"
-    (work / "submitted" / "alice").mkdir(parents=True)
-    (work / "submitted" / "alice" / "nb.ipynb").write_text("alice's answers")
+def survivors(marker: str, wait: float = 5.0) -> list:
+    """Processes whose command line carries ``marker``, once the sandbox had ``wait`` s to die."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for p in psutil.process_iter(["cmdline"]):
+            if marker in " ".join(p.info["cmdline"] or []):
+                found.append(p)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def kill_all(procs):
+    for p in procs:
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
+
+
+def make_run_dir(owner: int | None = None) -> Path:
+    """A kernel's run folder as the worker makes it: work/ (cwd) and home/, in /tmp."""
+    run = Path(tempfile.mkdtemp(prefix="grader-run-", dir="/tmp"))
+    for sub in ("work", "home"):
+        (run / sub).mkdir()
+    if owner is not None:
+        for p in (run, run / "work", run / "home"):
+            os.chown(p, owner, owner)
+    return run
+
+
+@pytest.fixture(scope="module")
+def workdir():
+    """A grading directory with a gradebook and another student's submission, world-readable
+    (an unprivileged grader's own files are readable by that user outside the sandbox)."""
+    work = Path(tempfile.mkdtemp(prefix="sandbox-work-", dir="/tmp"))
+    (work / "submitted" / "bob").mkdir(parents=True)
+    (work / "submitted" / "bob" / "nb.ipynb").write_text("bob's answers")
     (work / "gradebook.db").write_text("grades")
-    (work / "cache").mkdir()
-    (work / "cache" / "font.json").write_text("cache")
-    (other / "answers.txt").write_text("bob's answers")
-    (mine / "input.txt").write_text("mine")
-    yield work, mine, other
-    for d in (base, mine, other):
-        shutil.rmtree(d, ignore_errors=True)
+    for p in [work, *work.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    yield work
+    shutil.rmtree(work, ignore_errors=True)
 
 
-def probe(work, mine, paths):
-    out = subprocess.run([sys.executable, "-c", PROBE, str(work), str(mine), *map(str, paths)],
-                         capture_output=True, text=True, timeout=60, cwd=sandbox.REPO)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+def user_mode_problem() -> str | None:
+    """Why an unprivileged grader cannot be simulated here (None when it can)."""
+    if not IS_ROOT:
+        return None   # the tests run as an unprivileged user: that is the real thing
+    if not (Path(SYSTEM_PYTHON).exists() and shutil.which("setpriv")):
+        return f"simulating an unprivileged grader needs {SYSTEM_PYTHON} and setpriv"
+    out = subprocess.run(["setpriv", f"--reuid={USER_UID}", f"--regid={USER_UID}", "--clear-groups",
+                          SYSTEM_PYTHON, "-c", "import grader.kernel"], cwd=REPO,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        return f"uid {USER_UID} cannot import the launcher from {REPO}: {out.stderr.strip()[-200:]}"
+    return None
 
 
-def test_instructor_files_and_other_kernels_are_hidden(layout):
-    work, mine, other = layout
-    solution = next((sandbox.REPO / "solutions").glob("*/*.ipynb"))
-    hidden = [solution, sandbox.REPO / "grader" / "bugs" / "__init__.py",
-              work / "submitted" / "alice" / "nb.ipynb", work / "gradebook.db", other / "answers.txt"]
-    visible = [mine / "input.txt", work / "cache" / "font.json", sandbox.REPO / "course" / "checks.py",
-               sandbox.REPO / "grader" / "hidden" / "common.py"]
-    result = probe(work, mine, hidden + visible)
-    if not result["isolated"]:
-        pytest.skip("this system does not allow a private mount namespace")
-    for p in hidden:
-        assert result["seen"][str(p)] in (None, "", []), f"{p} is visible in the sandbox"
-    for p in visible:
-        assert result["seen"][str(p)], f"{p} should stay readable"
-    assert (mine / "written").read_text() == "ok", "the kernel's own folder must stay writable"
-    assert solution.exists() and (other / "answers.txt").exists(), "the host must be unaffected"
+def run_attacks(mode: str, workdir: Path) -> dict:
+    """Run ATTACKS as the launcher's sandboxed command; the results, the record, the evidence."""
+    if mode == "root" and not IS_ROOT:
+        pytest.skip("the grader is not running as root here")
+    if mode == "user" and user_mode_problem():
+        pytest.skip(user_mode_problem())
+    skip_without_bwrap()
+    as_user = mode == "user" and IS_ROOT
+    python = SYSTEM_PYTHON if as_user else sys.executable
+    run = make_run_dir(USER_UID if as_user else None)
+    marker = f"sandbox-marker-{os.urandom(4).hex()}"
+    srv, port = listener()
+    solution = next((REPO / "solutions").glob("*/*.ipynb"))
+    cfg = {"gradebook": str(workdir / "gradebook.db"), "workdir": str(workdir / "submitted"),
+           "solution": str(solution), "bugs": str(REPO / "grader" / "bugs"), "grader_pid": os.getpid(),
+           "marker": marker, "tmpfs_mb": LIMITS.tmpfs_mb, "disk_mb": LIMITS.disk_mb, "port": port,
+           "code_file": str(REPO / "course" / "__init__.py")}
+    box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
+    spec = sandbox.launcher_spec(LIMITS, box, "attacks")
+    cmd = [python, "-m", "grader.kernel", json.dumps(spec), "--", python, "-c", ATTACKS, json.dumps(cfg)]
+    if as_user:
+        cmd = ["setpriv", f"--reuid={USER_UID}", f"--regid={USER_UID}", "--clear-groups", *cmd]
+    env = kernel_env(run / "home", {"PYTHONPATH": str(REPO)})
+    try:
+        out = subprocess.run(cmd, cwd=run / "work", env=env, capture_output=True, text=True, timeout=180)
+        assert out.returncode == 0, out.stderr
+        left = survivors(marker)
+        kill_all(left)
+        return {"results": json.loads(out.stdout.splitlines()[-1]), "record": sandbox.enforced(run),
+                "survivors": left, "accepted": accepted_any(srv), "marker": marker, "mode": mode,
+                "uid": USER_UID if as_user else os.geteuid()}
+    finally:
+        srv.close()
+        shutil.rmtree(run, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=["root", "user"])
+def attacked(request, workdir):
+    return run_attacks(request.param, workdir)
+
+
+def failed(outcome, name) -> bool:
+    return not outcome["results"][name]["ok"]
+
+
+def test_kernel_is_not_root_outside_its_namespace(attacked):
+    uid = attacked["results"]["outside_uid"]["value"]
+    assert uid not in (None, 0)
+    assert attacked["record"]["uid"] == uid
+    if attacked["mode"] == "root":
+        assert attacked["record"]["own_uid"] and uid >= sandbox.UID_BASE, attacked["record"]
+    else:
+        assert uid == attacked["uid"] and not attacked["record"]["own_uid"]
+
+
+def test_instructor_files_and_other_submissions_are_invisible(attacked):
+    for name in ("read_gradebook", "list_workdir", "read_solution"):
+        assert failed(attacked, name), attacked["results"][name]
+    bugs = attacked["results"]["list_bug_catalog"]
+    assert failed(attacked, "list_bug_catalog") or bugs["value"] == [], bugs
+
+
+def test_proc_shows_no_way_out(attacked):
+    assert attacked["results"]["through_proc"] == {"ok": True, "value": []}
+    seen = attacked["results"]["other_processes"]["value"]
+    assert len(seen) < 10 and not any("pytest" in c for c in seen), seen
+
+
+def test_chroot_fails(attacked):
+    assert failed(attacked, "chroot_escape"), attacked["results"]["chroot_escape"]
+
+
+def test_private_tmp_and_dev_shm_are_small_and_leave_nothing_behind(attacked):
+    for name in ("fill_tmp", "fill_dev_shm"):
+        filled = attacked["results"][name]["value"]
+        assert filled["error"] == "ENOSPC" and filled["mb"] <= LIMITS.tmpfs_mb, (name, filled)
+    marker = attacked["marker"]
+    assert not Path(f"/dev/shm/{marker}").exists() and not Path(f"/tmp/{marker}").exists()
+
+
+def test_file_size_is_limited(attacked):
+    big = attacked["results"]["big_file"]["value"]
+    assert big["error"] == "EFBIG" and big["mb"] <= LIMITS.disk_mb, big
+
+
+def test_no_network(attacked):
+    assert failed(attacked, "network"), attacked["results"]["network"]
+    assert not attacked["accepted"], "the listening port on the grader's 127.0.0.1 was reached"
+
+
+def test_open_files_are_limited(attacked):
+    opened = attacked["results"]["open_files"]["value"]
+    assert opened["error"] == "EMFILE" and opened["opened"] < LIMITS.open_files, opened
+
+
+def test_processes_are_limited(attacked):
+    forked = attacked["results"]["processes"]["value"]
+    assert forked["error"] == "EAGAIN" and forked["forked"] < LIMITS.processes, forked
+
+
+def test_no_new_user_namespaces_mounts_or_code_changes(attacked):
+    assert attacked["results"]["user_namespace"] == {"ok": True, "value": False}
+    assert failed(attacked, "mount_tmpfs") and failed(attacked, "write_code"), attacked["results"]
+
+
+def test_no_process_survives_the_sandbox(attacked):
+    assert attacked["results"]["sleepers"]["value"] == "started"
+    assert not attacked["survivors"], [p.info["cmdline"] for p in attacked["survivors"]]
+
+
+def test_record_says_what_was_in_force(attacked):
+    rec = attacked["record"]
+    assert rec["sandbox"].startswith("bubblewrap "), rec
+    assert {"ipc", "mnt", "net", "pid", "user", "uts"} <= set(rec["namespaces"]), rec
+    assert rec["network"] is False and rec["user_namespaces"] is False and rec["no_new_privs"] is True
+    assert rec["capabilities"] == "0000000000000000"
+    assert rec["rlimits"] == {"address_space_mb": LIMITS.memory_mb + LIMITS.address_headroom_mb,
+                              "file_size_mb": LIMITS.disk_mb, "open_files": LIMITS.open_files,
+                              "processes": rec["rlimits"]["processes"], "core_dump_mb": 0}
+    if attacked["mode"] == "root":
+        assert rec["rlimits"]["processes"] == LIMITS.processes
+    assert rec["tmpfs_mb"] == {"/tmp": LIMITS.tmpfs_mb, "/dev/shm": LIMITS.tmpfs_mb}
+    assert set(rec["writable"]) - {"/tmp", "/dev/shm"} == {rec["run_dir"]}, rec["writable"]
+
+
+# --------------------------------------------------------------------- a real kernel, end to end
+PROBE_CELL = """import json, os, socket
+uid = int(open('/proc/self/status').read().split('Uid:')[1].split()[0])
+try:
+    socket.create_connection(('127.0.0.1', {port}), timeout=3)
+    net = 'connected'
+except OSError as exc:
+    net = type(exc).__name__
+print(json.dumps({{'uid': uid, 'net': net, 'work': os.path.exists({work!r}),
+                  'solutions': os.path.exists({solutions!r}), 'home': os.environ['HOME']}}))"""
+SLEEPER_CELL = """import os, subprocess, sys
+argv = [sys.executable, '-c', 'import time; time.sleep(600)  # {marker}']
+subprocess.Popen(argv)
+subprocess.Popen(argv, start_new_session=True)
+if os.fork() == 0:
+    if os.fork() == 0:
+        os.execv(argv[0], argv)
+    os._exit(0)
+os.wait()
+print('started')"""
+IMPORT_CELL = "import course, grader.hidden.common\nprint(course.__file__)"
+
+
+def tiny_notebook(*sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def execute_in_run_dir(nb, limits=LIMITS, **box):
+    """Execute ``nb`` as the worker does (cwd work/, HOME home/ in a run folder); returns the
+    executed notebook, the events and the sandbox record."""
+    run = make_run_dir()
+    try:
+        env = kernel_env(run / "home")
+        box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS, **box}
+        executed, events = execute_notebook(nb, run / "work", limits, env, box)
+        return executed, events, sandbox.enforced(run)
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+
+
+def text(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+@pytest.mark.slow
+def test_a_real_kernel_runs_sandboxed(workdir):
+    skip_without_bwrap()
+    marker = f"sandbox-marker-{os.urandom(4).hex()}"
+    srv, port = listener()
+    try:
+        nb = tiny_notebook(PROBE_CELL.format(port=port, work=str(workdir / "gradebook.db"),
+                                             solutions=str(REPO / "solutions")),
+                           SLEEPER_CELL.format(marker=marker), IMPORT_CELL)
+        executed, events, record = execute_in_run_dir(nb, config.Limits(cell_timeout=60))
+        left = survivors(marker)
+        kill_all(left)
+        assert not events, events
+        seen = json.loads(text(executed.cells[0]))
+        assert seen["uid"] != 0 or not IS_ROOT
+        assert seen["net"] != "connected" and not accepted_any(srv)
+        assert not seen["work"] and not seen["solutions"], seen
+        assert text(executed.cells[1]).strip() == "started"
+        assert text(executed.cells[2]).strip() == str(REPO / "course" / "__init__.py")
+        assert not left, "processes outlived the notebook"
+        assert record["sandbox"].startswith("bubblewrap ") and record["kernels"] == 1, record
+        assert record["network"] is False and "pid" in record["namespaces"]
+    finally:
+        srv.close()
+
+
+@pytest.mark.slow
+def test_as_root_with_bubblewrap_the_sandbox_engages():
+    """Loud failure: root with bubblewrap installed must never grade without the sandbox."""
+    if not (IS_ROOT and shutil.which("bwrap")):
+        pytest.skip("only meaningful as root with bubblewrap installed")
+    _, _, record = execute_in_run_dir(tiny_notebook("print(1)"))
+    assert record["sandbox"], f"bubblewrap is installed but the sandbox did not engage: {record}"
+    assert record["uid"] != 0 and record["own_uid"], record
+
+
+@pytest.mark.slow
+def test_without_bubblewrap_grading_works_and_the_record_says_so():
+    executed, events, record = execute_in_run_dir(tiny_notebook("print(6 * 7)"),
+                                                  bwrap="/nonexistent/bwrap")
+    assert not events and text(executed.cells[0]).strip() == "42"
+    assert record["sandbox"] is None and "bubblewrap" in record["reason"], record
+    assert record["namespaces"] == [] and record["network"] is True, record
+    from grader.__main__ import sandbox_note
+    note = sandbox_note([{"status": "graded", "sandbox": record}])
+    assert "WITHOUT a sandbox" in note and "bubblewrap" in note, note
+    assert sandbox_note([{"status": "graded", "sandbox": {"sandbox": "bubblewrap 0.8.0"}}]) is None
+
+
+@pytest.mark.slow
+def test_disk_quota_stops_the_cell_and_the_next_cell_runs():
+    skip_without_bwrap()
+    fill = "for i in range(40):\n    open(f'f{i}.bin', 'wb').write(b'x' * (1 << 20))\nimport time; time.sleep(5)"
+    executed, events, _ = execute_in_run_dir(tiny_notebook("x = 1", fill, "print(x + 1)"),
+                                             config.Limits(cell_timeout=60, disk_mb=8))
+    assert [e["reason"] for e in events] == [DISK_QUOTA], events
+    assert text(executed.cells[2]).strip() == "2"
