@@ -12,6 +12,8 @@ import ast
 import logging
 import multiprocessing
 import os
+import subprocess
+import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -25,14 +27,14 @@ from nbgrader.utils import determine_grade, is_grade
 from tqdm import tqdm
 
 from . import config, records, release, submissions
-from .execute import KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
+from .execute import DISK_QUOTA, KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
 from .worker import SEALED_FAILED, init_worker, limits_dict, run_job
 
 # stderr that only carries Python warnings is not a failure (nbgrader's IgnorePattern drops it;
 # otherwise nbgrader scores a grade cell with any stderr output zero)
 WARNING_PATTERN = r"(?m)^\S.*:\d+: \w*Warning: "
 STOPPED = {TIMEOUT: "time limit", OUT_OF_MEMORY: "out of memory", KERNEL_DIED: "kernel exited",
-           NOT_RUN: "not run"}
+           NOT_RUN: "not run", DISK_QUOTA: "disk quota"}
 
 
 def _resources(work: Path, student: str, assignment: str) -> dict:
@@ -100,7 +102,8 @@ def build_record(sub, key: str, nb, out: dict) -> dict:
     return {"student": sub.student, "assignment": sub.assignment, "key": key, "status": "graded",
             "origin": sub.origin, "flags": flags, "problem": None, "cells": cells,
             "score": sum(c["points"] for c in cells), "max_score": sum(c["max_points"] for c in cells),
-            "seconds": round(out.get("seconds", 0.0), 2), "isolated": bool(out.get("isolated")), "synced": False}
+            "seconds": round(out.get("seconds", 0.0), 2), "sandbox": out.get("sandbox"),
+            "synced": False}
 
 
 def invalid_record(sub, max_score: float = 0.0) -> dict:
@@ -147,6 +150,13 @@ def _resync(work: Path, record: dict) -> bool:
     return True
 
 
+def _build_font_list(folder: str) -> None:
+    """Have matplotlib write its font list into the shared cache ``folder`` once: sandboxed
+    kernels start from a copy of it and cannot write the shared cache themselves."""
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], capture_output=True,
+                   env={**os.environ, "MPLCONFIGDIR": folder}, timeout=300, check=False)
+
+
 def kernel_extra_env(work: Path) -> dict:
     """Variables a kernel needs from the instructor's side: where MNIST is cached and a shared
     matplotlib cache (so that every kernel does not rebuild the font list)."""
@@ -154,6 +164,8 @@ def kernel_extra_env(work: Path) -> dict:
 
     env = {"MPLCONFIGDIR": str(Path(platformdirs.user_cache_dir("numpy-nn-course")) / "matplotlib")}
     Path(env["MPLCONFIGDIR"]).mkdir(parents=True, exist_ok=True)
+    if not any(Path(env["MPLCONFIGDIR"]).glob("fontlist-*.json")):
+        _build_font_list(env["MPLCONFIGDIR"])
     try:
         from course.data import cache_dir
         env["COURSE_DATA_DIR"] = str(cache_dir())
@@ -198,7 +210,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                     continue
             pending.append((n, sub, key, nb))
 
-        env, workdir = kernel_extra_env(work), str(work.resolve())
+        env = kernel_extra_env(work)
 
         def prepare(n, sub, nb):
             """nbgrader's sanitizing, done in this process while the workers execute."""
@@ -212,7 +224,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                 records.write_result(work, results[n])
                 return None
             return {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
-                    "limits": limits_dict(limits), "env": env, "workdir": workdir}
+                    "limits": limits_dict(limits), "env": env}
 
         _run(pending, results, work, jobs, progress, prepare)
     return [results[n] for n in sorted(results)]

@@ -16,10 +16,14 @@ from pathlib import Path
 
 import nbformat
 
-from .config import Limits
+from .config import REPO, Limits
 from .execute import execute_notebook, kernel_env
+from .sandbox import enforced
 
 SEALED_FAILED = "HiddenTestFailed"
+# what the kernel may import, read-only at their own paths (grade cells import grader.hidden)
+CODE_PATHS = [str(REPO / "course"), str(REPO / "grader")]
+EXCLUDED_PATHS = [str(REPO / "grader" / "bugs")]   # inside CODE_PATHS, never shown to the kernel
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -128,8 +132,9 @@ def _integrity_flags(nb, source_nb) -> list[str]:
 def run_job(job: dict) -> dict:
     """Execute one submission. ``job`` keys: ``nb`` (notebook JSON), ``assignment``,
     ``source`` (path of the source notebook), ``limits`` (dict), ``env`` (extra kernel env),
-    ``workdir`` (the grading directory, hidden from the kernel).
-    Returns ``{"nb": executed JSON, "events": [...], "flags": [...], "seconds": float}``."""
+    optionally ``code_paths`` (what the sandboxed kernel may import, default CODE_PATHS).
+    Returns ``{"nb": executed JSON, "events": [...], "flags": [...], "seconds": float,
+    "sandbox": what was in force (``grader.sandbox.enforced``)}``."""
     started = time.monotonic()
     nb = nbformat.reads(job["nb"], as_version=4)
     source_nb = _source_notebook(job["source"])
@@ -142,10 +147,11 @@ def run_job(job: dict) -> dict:
         nbformat.write(nb, str(cwd / f"{job['assignment']}.ipynb"))
         env = kernel_env(home, {**job.get("env", {}), "GRADER_SEALED_DIR": str(sealed)})
         env.update(_guard_setup(Path(env["IPYTHONDIR"]), source_nb))
-        executed, events = execute_notebook(nb, cwd, limits, env, {"run_dir": tmp, "workdir": job.get("workdir")})
-        isolated = (tmp / "isolated").is_file() and (tmp / "isolated").read_text() == "1"
+        box = {"run_dir": tmp, "code": job.get("code_paths", CODE_PATHS), "exclude": EXCLUDED_PATHS}
+        executed, events = execute_notebook(nb, cwd, limits, env, box)
+        applied = enforced(tmp)
         _apply_sealed(executed, source_nb, sealed, job["assignment"])
-    return {"nb": nbformat.writes(executed), "events": events, "isolated": isolated,
+    return {"nb": nbformat.writes(executed), "events": events, "sandbox": applied,
             "flags": _integrity_flags(nb, source_nb), "seconds": time.monotonic() - started}
 
 
