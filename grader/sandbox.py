@@ -215,6 +215,9 @@ def _variants(p: Plan) -> list[list[str]]:
     common = ["--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts",
               "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent", "--new-session"]
     view = _view(p) + ["--chdir", "/"]   # the probe changes to the working directory
+    # ipykernel would take the sandbox's init, its parent there, for a dead grader and exit;
+    # --die-with-parent ends the kernel with the grader instead
+    view += ["--unsetenv", "JPY_PARENT_PID"]
     for name, value in p.setenv.items():
         view += ["--setenv", name, value]
     if p.uid is None:   # an ordinary user: one unprivileged bwrap with a user namespace
