@@ -3,8 +3,8 @@ says what was in force.
 
 The attacks run twice through the kernel launcher (``python -m grader.kernel``), with a script as
 the sandboxed command: once as the grader runs them as root (``root``), once as an unprivileged
-grader would (``user``: as root this is simulated by starting the launcher as uid 12345 with the
-system Python). Further tests start a real kernel with ``execute_notebook``.
+grader would (``user``: as root this is simulated by running the launcher as uid 12345, see
+``as_user``). Further tests start a real kernel with ``execute_notebook``, in both ways too.
 """
 import json
 import os
@@ -26,8 +26,7 @@ from grader.worker import CODE_PATHS, EXCLUDED_PATHS
 
 REPO = config.REPO
 USER_UID = 12345                 # the simulated unprivileged grader
-SYSTEM_PYTHON = "/usr/bin/python3"
-AS_USER = ["setpriv", f"--reuid={USER_UID}", f"--regid={USER_UID}", "--clear-groups"]
+SETPRIV = ["setpriv", f"--reuid={USER_UID}", f"--regid={USER_UID}", "--clear-groups"]
 LIMITS = config.Limits(memory_mb=1024, tmpfs_mb=8, disk_mb=16, open_files=64, processes=48)
 IS_ROOT = os.geteuid() == 0
 
@@ -305,29 +304,73 @@ def workdir():
     shutil.rmtree(work, ignore_errors=True)
 
 
-def user_mode_problem() -> str | None:
-    """Why an unprivileged grader cannot be simulated here (None when it can)."""
-    if not IS_ROOT:
-        return None   # the tests run as an unprivileged user: that is the real thing
-    if not (Path(SYSTEM_PYTHON).exists() and shutil.which("setpriv")):
-        return f"simulating an unprivileged grader needs {SYSTEM_PYTHON} and setpriv"
-    out = subprocess.run([*AS_USER, SYSTEM_PYTHON, "-c", "import grader.kernel"], cwd=REPO,
-                         capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        return f"uid {USER_UID} cannot import the launcher from {REPO}: {out.stderr.strip()[-200:]}"
+def closed_folder(path: Path) -> Path | None:
+    """The outermost folder above ``path`` that other users may not enter (e.g. ``/root``)."""
+    for parent in reversed(path.parents):
+        if parent != Path("/") and not parent.stat().st_mode & 0o001:
+            return parent
     return None
 
 
-def run_attacks(mode: str, workdir: Path) -> dict:
-    """Run ATTACKS as the launcher's sandboxed command; the results, the record, the evidence."""
+def as_user(cmd: list[str], staging: Path) -> list[str]:
+    """``cmd`` run as uid USER_UID with this test's Python and repository. Where one of them lies
+    in a folder closed to other users (a pyenv under /root), the command runs in a private mount
+    namespace in which that folder is a tmpfs holding only what is needed, bound back through
+    ``staging``; the host's mounts are not touched."""
+    steps, covered = [], []
+    needed = [Path(sys.base_prefix), Path(sys.prefix), REPO]
+    for i, path in enumerate(needed):
+        closed = closed_folder(path)
+        if closed is None:
+            continue
+        (staging / str(i)).mkdir(exist_ok=True)
+        steps.insert(0, f"mount --bind '{path}' '{staging / str(i)}'")
+        if closed not in covered:
+            steps.append(f"mount -t tmpfs -o mode=755 tmpfs '{closed}'")
+            covered.append(closed)
+        steps.append(f"mkdir -p '{path}' && mount --bind '{staging / str(i)}' '{path}'")
+    if not steps:
+        return [*SETPRIV, *cmd]
+    script = " && ".join([*steps, 'exec "$@"'])
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+            *SETPRIV, *cmd]
+
+
+@pytest.fixture(scope="module")
+def staging():
+    folder = Path(tempfile.mkdtemp(prefix="sandbox-staging-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def user_mode_problem(staging: Path) -> str | None:
+    """Why an unprivileged grader cannot be simulated here (None when it can)."""
+    if not IS_ROOT:
+        return None   # the tests run as an unprivileged user: that is the real thing
+    if not (shutil.which("setpriv") and shutil.which("unshare")):
+        return "simulating an unprivileged grader needs setpriv and unshare (util-linux)"
+    probe = as_user([sys.executable, "-c", "import grader.kernel, nbclient"], staging)
+    out = subprocess.run(probe, cwd="/", capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return f"uid {USER_UID} cannot run this test's Python: {out.stderr.strip()[-200:]}"
+    return None
+
+
+def skip_unless_mode_runs(mode: str, staging: Path) -> bool:
+    """Skip unless ``mode`` can be run here; whether it needs the USER_UID simulation."""
     if mode == "root" and not IS_ROOT:
         pytest.skip("the grader is not running as root here")
-    if mode == "user" and user_mode_problem():
-        pytest.skip(user_mode_problem())
+    if mode == "user" and user_mode_problem(staging):
+        pytest.skip(user_mode_problem(staging))
     skip_without_bwrap()
-    as_user = mode == "user" and IS_ROOT
-    python = SYSTEM_PYTHON if as_user else sys.executable
-    run = make_run_dir(USER_UID if as_user else None)
+    return mode == "user" and IS_ROOT
+
+
+def run_attacks(mode: str, workdir: Path, staging: Path) -> dict:
+    """Run ATTACKS as the launcher's sandboxed command; the results, the record, the evidence."""
+    simulate = skip_unless_mode_runs(mode, staging)
+    python = sys.executable
+    run = make_run_dir(USER_UID if simulate else None)
     marker = f"sandbox-marker-{os.urandom(4).hex()}"
     srv, port = listener()
     solution = next((REPO / "solutions").glob("*/*.ipynb"))
@@ -340,8 +383,8 @@ def run_attacks(mode: str, workdir: Path) -> dict:
     spec = sandbox.launcher_spec(LIMITS, box, "attacks")
     cmd = [python, "-m", "grader.kernel", json.dumps(spec), "--",
            python, "-c", ATTACKS, json.dumps(cfg)]
-    if as_user:
-        cmd = [*AS_USER, *cmd]
+    if simulate:
+        cmd = as_user(cmd, staging)
     env = kernel_env(run / "home", {"PYTHONPATH": str(REPO)})
     try:
         out = subprocess.run(cmd, cwd=run / "work", env=env, capture_output=True, text=True,
@@ -352,15 +395,15 @@ def run_attacks(mode: str, workdir: Path) -> dict:
         return {"results": json.loads(out.stdout.splitlines()[-1]), "record": sandbox.enforced(run),
                 "survivors": left, "accepted": accepted_any(srv), "marker": marker, "mode": mode,
                 "host_uid": (run / "work" / "whoami").stat().st_uid,
-                "grader_uid": USER_UID if as_user else os.geteuid()}
+                "grader_uid": USER_UID if simulate else os.geteuid()}
     finally:
         srv.close()
         shutil.rmtree(run, ignore_errors=True)
 
 
 @pytest.fixture(scope="module", params=["root", "user"])
-def attacked(request, workdir):
-    return run_attacks(request.param, workdir)
+def attacked(request, workdir, staging):
+    return run_attacks(request.param, workdir, staging)
 
 
 def failed(outcome, name) -> bool:
@@ -495,29 +538,60 @@ def text(cell) -> str:
     return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
 
 
+# the grader as uid USER_UID: execute a notebook, print what came out
+GRADE_AS_USER = """import json, sys
+from grader import config
+from tests.test_sandbox import execute_in_run_dir, text, tiny_notebook
+nb = tiny_notebook(*json.loads(sys.argv[1]))
+executed, events, record = execute_in_run_dir(nb, config.Limits(cell_timeout=60))
+texts = [text(c) for c in executed.cells]
+print(json.dumps({"texts": texts, "events": events, "record": record}))"""
+
+
+def grade(mode: str, staging: Path, *sources) -> tuple[list, list, dict]:
+    """Execute a notebook of ``sources`` as a root or an unprivileged grader would: the text
+    each cell printed, the events, the sandbox record."""
+    if not skip_unless_mode_runs(mode, staging):
+        executed, events, record = execute_in_run_dir(tiny_notebook(*sources),
+                                                      config.Limits(cell_timeout=60))
+        return [text(c) for c in executed.cells], events, record
+    home = staging / "home"
+    home.mkdir(exist_ok=True)
+    os.chown(home, USER_UID, USER_UID)
+    cmd = as_user([sys.executable, "-c", GRADE_AS_USER, json.dumps(sources)], staging)
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(REPO), "HOME": str(home)}
+    out = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    done = json.loads(out.stdout.splitlines()[-1])
+    return done["texts"], done["events"], done["record"]
+
+
 @pytest.mark.slow
-def test_a_real_kernel_runs_sandboxed(workdir):
-    skip_without_bwrap()
+@pytest.mark.parametrize("mode", ["root", "user"])
+def test_a_real_kernel_runs_sandboxed(mode, workdir, staging):
     marker = f"sandbox-marker-{os.urandom(4).hex()}"
     srv, port = listener()
     try:
-        nb = tiny_notebook(PROBE_CELL.format(port=port, work=str(workdir / "gradebook.db"),
-                                             solutions=str(REPO / "solutions")),
-                           SLEEPER_CELL.format(marker=marker), IMPORT_CELL)
-        executed, events, record = execute_in_run_dir(nb, config.Limits(cell_timeout=60))
+        texts, events, record = grade(
+            mode, staging, SLEEPER_CELL.format(marker=marker), IMPORT_CELL,
+            PROBE_CELL.format(port=port, work=str(workdir / "gradebook.db"),
+                              solutions=str(REPO / "solutions")))
         left = survivors(marker)
         kill_all(left)
         assert not events, events
-        seen = json.loads(text(executed.cells[0]))
-        assert seen["uid"] != 0 or not IS_ROOT
+        assert texts[0].strip() == "started"
+        assert texts[1].strip() == str(REPO / "course" / "__init__.py")
+        seen = json.loads(texts[2])
         assert seen["net"] != "connected" and not accepted_any(srv)
         assert not seen["work"] and not seen["solutions"], seen
-        assert text(executed.cells[1]).strip() == "started"
-        assert text(executed.cells[2]).strip() == str(REPO / "course" / "__init__.py")
         assert not left, "processes outlived the notebook"
         assert record["sandbox"].startswith("bubblewrap ") and record["kernels"] == 1, record
-        assert record["network"] is False and "pid" in record["namespaces"]
-        assert record["uid"] == seen["uid"], (record["uid"], seen["uid"])
+        assert record["network"] is False and {"pid", "net", "user"} <= set(record["namespaces"])
+        assert record["uid"] == seen["uid"] != 0, (record["uid"], seen["uid"])
+        assert record["own_uid"] == (mode == "root"), record
+        if mode == "user" and IS_ROOT:
+            assert record["uid"] == USER_UID
     finally:
         srv.close()
 
