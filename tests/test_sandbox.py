@@ -77,6 +77,12 @@ def list_workdir():
 
 
 @attack
+def read_other_kernel():
+    """Another kernel's run folder, beside this one in the host's /tmp."""
+    return open(cfg["other_kernel"]).read()
+
+
+@attack
 def read_solution():
     return open(cfg["solution"]).read(100)
 
@@ -370,7 +376,10 @@ def run_attacks(mode: str, workdir: Path, staging: Path) -> dict:
     """Run ATTACKS as the launcher's sandboxed command; the results, the record, the evidence."""
     simulate = skip_unless_mode_runs(mode, staging)
     python = sys.executable
-    run = make_run_dir(USER_UID if simulate else None)
+    run, other = make_run_dir(USER_UID if simulate else None), make_run_dir()
+    (other / "work" / "answers.txt").write_text("bob's answers")
+    (other / "work" / "answers.txt").chmod(0o644)
+    other.chmod(0o755)
     marker = f"sandbox-marker-{os.urandom(4).hex()}"
     srv, port = listener()
     solution = next((REPO / "solutions").glob("*/*.ipynb"))
@@ -378,7 +387,8 @@ def run_attacks(mode: str, workdir: Path, staging: Path) -> dict:
            "solution": str(solution), "bugs": str(REPO / "grader" / "bugs"),
            "grader_pid": os.getpid(), "marker": marker, "tmpfs_mb": LIMITS.tmpfs_mb,
            "disk_mb": LIMITS.disk_mb, "port": port,
-           "code_file": str(REPO / "course" / "__init__.py")}
+           "code_file": str(REPO / "course" / "__init__.py"),
+           "other_kernel": str(other / "work" / "answers.txt")}
     box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
     spec = sandbox.launcher_spec(LIMITS, box, "attacks")
     cmd = [python, "-m", "grader.kernel", json.dumps(spec), "--",
@@ -399,6 +409,7 @@ def run_attacks(mode: str, workdir: Path, staging: Path) -> dict:
     finally:
         srv.close()
         shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(other, ignore_errors=True)
 
 
 @pytest.fixture(scope="module", params=["root", "user"])
@@ -420,7 +431,7 @@ def test_kernel_is_not_root_outside_its_namespace(attacked):
 
 
 def test_instructor_files_and_other_submissions_are_invisible(attacked):
-    for name in ("read_gradebook", "list_workdir", "read_solution"):
+    for name in ("read_gradebook", "list_workdir", "read_solution", "read_other_kernel"):
         assert failed(attacked, name), attacked["results"][name]
     bugs = attacked["results"]["list_bug_catalog"]
     assert failed(attacked, "list_bug_catalog") or bugs["value"] == [], bugs
@@ -472,6 +483,54 @@ def test_no_new_user_namespaces_mounts_or_code_changes(attacked):
 def test_no_process_survives_the_sandbox(attacked):
     assert attacked["results"]["sleepers"]["value"] == "started"
     assert not attacked["survivors"], [p.info["cmdline"] for p in attacked["survivors"]]
+
+
+# a grader that starts a sandboxed sleeper through the launcher, as jupyter_client does (it
+# names itself in JPY_PARENT_PID), then exits at once or waits until it is killed
+DOOMED_GRADER = """import json, os, subprocess, sys, time
+spec, cwd, env, marker, at_once = json.loads(sys.argv[1])
+sleeper = [sys.executable, "-c", f"import time; time.sleep(600)  # {marker}"]
+subprocess.Popen([sys.executable, "-m", "grader.kernel", json.dumps(spec), "--", *sleeper],
+                 cwd=cwd, env={**env, "JPY_PARENT_PID": str(os.getpid())})
+if at_once:
+    os._exit(0)
+time.sleep(600)"""
+
+
+@pytest.mark.parametrize("mode", ["root", "user"])
+@pytest.mark.parametrize("when", ["while the kernel starts", "while it runs"])
+def test_the_sandbox_dies_with_the_grader(mode, when, staging):
+    """The death of the grading process (its worker) ends every sandbox it started, even one
+    whose launcher was still setting up."""
+    simulate = skip_unless_mode_runs(mode, staging)
+    run = make_run_dir(USER_UID if simulate else None)
+    marker = f"sandbox-marker-{os.urandom(4).hex()}"
+    box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
+    env = kernel_env(run / "home", {"PYTHONPATH": str(REPO)})
+    spec = sandbox.launcher_spec(LIMITS, box, "doomed")
+    at_once = when == "while the kernel starts"
+    args = json.dumps([spec, str(run / "work"), env, marker, at_once])
+    cmd = [sys.executable, "-c", DOOMED_GRADER, args]
+    grader = subprocess.Popen(as_user(cmd, staging) if simulate else cmd, cwd=REPO, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not at_once and not any(marker in " ".join(p.info["cmdline"] or [])
+                                      and p.info["name"] == "python"
+                                      for p in psutil.process_iter(["cmdline", "name"])):
+            assert time.monotonic() < deadline and grader.poll() is None, "no sleeper started"
+            time.sleep(0.2)
+        if at_once:   # it exits by itself right after starting the launcher
+            assert grader.wait(timeout=60) == 0
+        else:
+            grader.kill()
+            grader.wait()
+        time.sleep(3)   # a launcher still setting up would have started its sandbox by now
+        left = survivors(marker)
+        kill_all(left)
+        assert not left, [p.info["cmdline"][:3] for p in left]
+    finally:
+        grader.kill()
+        shutil.rmtree(run, ignore_errors=True)
 
 
 def test_record_says_what_was_in_force(attacked):
