@@ -4,6 +4,9 @@ Used as ``python -m grader.kernel <spec> -- <kernel command...>``, where ``<spec
 that ``grader.sandbox.launcher_spec`` builds. Everything is set up in this process and survives
 ``exec``, so the student's kernel (and anything it forks) cannot undo it:
 
+* the kernel is killed when the process that started it (the grading worker) dies, from the
+  first instant on: PR_SET_PDEATHSIG survives ``exec``, and bubblewrap passes it on into the
+  sandbox (``--die-with-parent``), so no sandbox outlives a killed grader;
 * resource limits, soft = hard: RLIMIT_AS caps the address space (a huge allocation fails with
   MemoryError instead of swapping the machine), RLIMIT_FSIZE the size of a file, RLIMIT_NOFILE
   the open files, RLIMIT_NPROC the processes, and RLIMIT_CORE=0 avoids core dumps;
@@ -15,15 +18,28 @@ Standard library only.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import resource
+import signal
 import sys
 from pathlib import Path
 
 from . import sandbox
 
 MB = 1 << 20
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Be killed (SIGKILL) when the parent dies, and exit now if it already has: jupyter_client
+    names the parent in JPY_PARENT_PID."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = os.environ.get("JPY_PARENT_PID")
+    if parent and parent.isdigit() and os.getppid() != int(parent):
+        os._exit(1)
 
 
 def _threads_of(uid: int) -> int:
@@ -67,6 +83,7 @@ def apply_rlimits(limits: dict, own_uid: bool) -> None:
 
 
 def main(argv: list[str]) -> None:
+    die_with_parent()
     split = argv.index("--")
     spec, cmd = json.loads(argv[0]), argv[split + 1:]
     box = spec.get("sandbox")
