@@ -203,6 +203,21 @@ def mount_tmpfs():
 
 
 @attack
+def forge_record():
+    """Claim more than was in force: rewrite, or replace, this kernel's sandbox record."""
+    import shutil
+    try:
+        with open(cfg["record"], "w") as f:
+            f.write('{"sandbox": "forged"}')
+    except OSError:
+        shutil.move(os.path.dirname(cfg["record"]), "moved")
+        os.makedirs(os.path.dirname(cfg["record"]))
+        with open(cfg["record"], "w") as f:
+            f.write('{"sandbox": "forged"}')
+    return "forged"
+
+
+@attack
 def write_code():
     with open(cfg["code_file"], "a") as f:
         f.write("# changed by a student\n")
@@ -388,7 +403,8 @@ def run_attacks(mode: str, workdir: Path, staging: Path) -> dict:
            "grader_pid": os.getpid(), "marker": marker, "tmpfs_mb": LIMITS.tmpfs_mb,
            "disk_mb": LIMITS.disk_mb, "port": port,
            "code_file": str(REPO / "course" / "__init__.py"),
-           "other_kernel": str(other / "work" / "answers.txt")}
+           "other_kernel": str(other / "work" / "answers.txt"),
+           "record": str(run / sandbox.PROBE_DIR / "attacks.json")}
     box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
     spec = sandbox.launcher_spec(LIMITS, box, "attacks")
     cmd = [python, "-m", "grader.kernel", json.dumps(spec), "--",
@@ -478,6 +494,7 @@ def test_processes_are_limited(attacked):
 def test_no_new_user_namespaces_mounts_or_code_changes(attacked):
     assert attacked["results"]["user_namespace"] == {"ok": True, "value": False}
     assert failed(attacked, "mount_tmpfs") and failed(attacked, "write_code"), attacked["results"]
+    assert failed(attacked, "forge_record") and attacked["record"]["sandbox"] != "forged"
 
 
 def test_no_process_survives_the_sandbox(attacked):
