@@ -10,7 +10,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help venv test test-fast demo data bench release clean-venv
+.PHONY: help venv test test-fast demo data bench release clean-venv bubblewrap
 
 help:
 	@echo "make demo   - grade a sample class in its own work directory, print gradebook and report"
@@ -26,18 +26,30 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# bubblewrap sandboxes every grading kernel (README, "Isolation"). As root it is installed from
+# the distribution when missing; otherwise a missing bwrap is reported and kernels run unsandboxed.
+bubblewrap:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing bubblewrap (grading sandbox)"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q bubblewrap; \
+	  else \
+	    echo "NOTE: bubblewrap (bwrap) is missing and cannot be installed here (not root, or no apt-get):"; \
+	    echo "      grading kernels will run WITHOUT a sandbox. Install it: sudo apt-get install bubblewrap"; \
+	  fi; }
+
 data: $(STAMP)
 	$(PY) -m course.data
 
 # two workers (one per core); --dist loadfile keeps each notebook's cells in one kernel
-test: $(STAMP) data
+test: $(STAMP) data bubblewrap
 	$(PY) -m pytest -n 2 --dist loadfile tests --nbval-lax --nbval-current-env solutions
 
 # unit tests only (no notebook execution): the quick loop while developing
 test-fast: $(STAMP)
 	$(PY) -m pytest tests -m "not slow"
 
-demo: $(STAMP) data
+demo: $(STAMP) data bubblewrap
 	$(PY) -m grader demo
 
 release: $(STAMP)

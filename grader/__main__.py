@@ -150,14 +150,26 @@ def cmd_autograde(args) -> int:
                                limits=_limits(args), source_dir=src,
                                progress=not args.no_progress, roster=roster)
     skipped = _print_problems(recs)
-    if any(r["status"] == "graded" and not r.get("isolated", True) for r in recs):
-        print("note: some kernels ran without the sandbox (no user/mount namespaces on this "
-              "system): they could read the instructor's files")
+    note = sandbox_note(recs)
+    if note:
+        print(note)
     print(export.table(work, names))
     path = export.write_csv(work, Path(args.csv) if args.csv else work / "grades.csv", names)
     print(f"{len(recs) - skipped} graded, {skipped} skipped; grades CSV: {path}; "
           f"work directory: {work}")
     return 0
+
+
+def sandbox_note(recs) -> str | None:
+    """A warning naming the graded submissions whose kernels ran without the sandbox, and why."""
+    bare = [r.get("sandbox") or {} for r in recs if r["status"] == "graded"]
+    bare = [s for s in bare if not s.get("sandbox")]
+    if not bare:
+        return None
+    reasons = sorted({s.get("reason") or "graded before sandboxes were recorded" for s in bare})
+    return (f"WARNING: {len(bare)} submission(s) ran WITHOUT a sandbox: their code could read and "
+            "change anything this user can and reach the network. Why: " + " | ".join(reasons)
+            + ". See README, 'Isolation'.")
 
 
 def cmd_feedback(args) -> int:

@@ -13,6 +13,8 @@ import logging
 import secrets
 import multiprocessing
 import os
+import subprocess
+import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -26,11 +28,11 @@ from nbgrader.utils import is_grade
 from tqdm import tqdm
 
 from . import config, records, registry, release, students, submissions
-from .execute import KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
+from .execute import DISK_QUOTA, KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
 from .worker import init_worker, limits_dict, run_job
 
 STOPPED = {TIMEOUT: "time limit", OUT_OF_MEMORY: "out of memory", KERNEL_DIED: "kernel exited",
-           NOT_RUN: "not run"}
+           NOT_RUN: "not run", DISK_QUOTA: "disk quota"}
 
 
 def _resources(work: Path, student: str, assignment: str) -> dict:
@@ -88,7 +90,8 @@ def build_record(sub, key: str, nb, out: dict) -> dict:
     return {"student": sub.student, "assignment": sub.assignment, "key": key, "status": "graded",
             "origin": sub.origin, "flags": flags, "problem": None, "cells": cells,
             "score": sum(c["points"] for c in cells), "max_score": sum(c["max_points"] for c in cells),
-            "seconds": round(out.get("seconds", 0.0), 2), "isolated": bool(out.get("isolated")), "synced": False}
+            "seconds": round(out.get("seconds", 0.0), 2), "sandbox": out.get("sandbox"),
+            "synced": False}
 
 
 def invalid_record(sub, max_score: float = 0.0) -> dict:
@@ -171,6 +174,13 @@ def kernel_course(work: Path, assignment: str, version: str) -> Path:
     return root
 
 
+def _build_font_list(folder: str) -> None:
+    """Have matplotlib write its font list into the shared cache ``folder`` once: sandboxed
+    kernels start from a copy of it and cannot write the shared cache themselves."""
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], capture_output=True,
+                   env={**os.environ, "MPLCONFIGDIR": folder}, timeout=300, check=False)
+
+
 def kernel_extra_env(work: Path) -> dict:
     """Variables a kernel needs from the instructor's side: where MNIST is cached and a shared
     matplotlib cache (so that every kernel does not rebuild the font list)."""
@@ -178,6 +188,8 @@ def kernel_extra_env(work: Path) -> dict:
 
     env = {"MPLCONFIGDIR": str(Path(platformdirs.user_cache_dir("numpy-nn-course")) / "matplotlib")}
     Path(env["MPLCONFIGDIR"]).mkdir(parents=True, exist_ok=True)
+    if not any(Path(env["MPLCONFIGDIR"]).glob("fontlist-*.json")):
+        _build_font_list(env["MPLCONFIGDIR"])
     try:
         from course.data import cache_dir
         env["COURSE_DATA_DIR"] = str(cache_dir())
@@ -224,7 +236,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                     continue
             pending.append((n, sub, key, nb))
 
-        env, workdir = kernel_extra_env(work), str(work.resolve())
+        env = kernel_extra_env(work)
         code = {a: kernel_course(work, a, versions[a]) for a in {s.assignment for _, s, _, _ in pending}}
         secret = secrets.token_hex(16)   # this run's hidden inputs: unknown to anyone before it
 
@@ -241,7 +253,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                 return None
             return {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
                     "limits": limits_dict(limits), "env": {**env, "PYTHONPATH": str(code[sub.assignment])},
-                    "workdir": workdir, "secret": secret}
+                    "code_paths": [str(code[sub.assignment] / "course")], "secret": secret}
 
         _run(pending, results, work, jobs, progress, prepare)
         students.update_gradebook(work, subs, roster)

@@ -51,6 +51,20 @@ class Limits:
         Extra virtual address space for shared libraries and thread stacks.
     max_restarts : int
         Kernel deaths tolerated per notebook before the remaining cells are given up.
+    tmpfs_mb : int
+        Size of each of the sandboxed kernel's two private tmpfs mounts, ``/tmp`` and
+        ``/dev/shm``. Their pages are memory that no process's resident size shows, so the
+        watchdog allows a sandboxed kernel ``memory_mb - 2 * tmpfs_mb`` of resident memory.
+    disk_mb : int
+        Disk quota of the kernel's run folder (working directory, HOME, sealed records): no file
+        may grow larger (RLIMIT_FSIZE), and the watchdog stops the kernel when the files it adds
+        to the folder take more.
+    open_files : int
+        Open file descriptors per kernel process (RLIMIT_NOFILE).
+    processes : int
+        Processes and threads of the kernel's user (RLIMIT_NPROC). When the grader runs as root,
+        each kernel gets a user id of its own, so this counts that kernel alone; otherwise the
+        kernel shares the grader's user id and the limit is added to what that user runs already.
     """
 
     cell_timeout: float = 300.0
@@ -58,6 +72,10 @@ class Limits:
     memory_mb: int = 2048
     address_headroom_mb: int = 1536
     max_restarts: int = 8
+    tmpfs_mb: int = 32
+    disk_mb: int = 512
+    open_files: int = 512
+    processes: int = 128
 
 
 def workdir(path: str | os.PathLike | None = None, create: bool = True) -> Path:

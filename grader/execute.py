@@ -12,6 +12,7 @@ which runs that exercise's hidden check in its own process through a :class:`Ker
 from __future__ import annotations
 
 import copy
+import json
 import os
 import queue
 import shutil
@@ -27,15 +28,18 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from traitlets import Dict, Integer, List
+from traitlets import Dict
 
 from . import agent
 from .config import Limits
+from .sandbox import PROBE_DIR, launcher_spec, note_host_uid, resident_limit_mb
 from .trusted import CheckStopped
 
 # reasons recorded in the error output (ename) of a cell stopped by the grader
 TIMEOUT, OUT_OF_MEMORY, KERNEL_DIED, NOT_RUN = "CellTimeout", "OutOfMemory", "KernelDied", "NotRun"
+DISK_QUOTA = "DiskQuota"
 MAX_OUTPUT_CHARS = 200_000   # per cell; a print loop cannot fill the grader's memory
+MB = 1 << 20
 
 
 def kernel_env(home: Path, extra: dict | None = None) -> dict:
@@ -56,16 +60,15 @@ def kernel_env(home: Path, extra: dict | None = None) -> dict:
 
 
 class LimitedKernelManager(AsyncKernelManager):
-    """A kernel manager that starts the kernel through ``grader.kernel`` (RLIMIT_AS) with an
-    environment of our choosing instead of the grader's own."""
+    """A kernel manager that starts the kernel through ``grader.kernel`` (rlimits, sandbox) with
+    an environment of our choosing instead of the grader's own."""
 
-    address_space_mb = Integer(0).tag(config=False)
+    launcher_spec = Dict().tag(config=False)   # grader.sandbox.launcher_spec
     kernel_env = Dict().tag(config=False)
-    sandbox = List().tag(config=False)   # launcher options: --workdir W --run-dir R
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        return [sys.executable, "-m", "grader.kernel", str(self.address_space_mb), *self.sandbox, "--"] + cmd
+        return [sys.executable, "-m", "grader.kernel", json.dumps(self.launcher_spec), "--"] + cmd
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         env = dict(self.kernel_env)
@@ -90,12 +93,28 @@ class _Client(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-class _Watchdog(threading.Thread):
-    """Kills the kernel's process tree when its resident memory exceeds the limit."""
+def _disk_usage(folder: Path) -> int:
+    """Bytes allocated to the files and folders under ``folder`` (links not followed)."""
+    used = 0
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            try:
+                used += os.lstat(os.path.join(parent, name)).st_blocks * 512
+            except OSError:
+                pass
+    return used
 
-    def __init__(self, pid: int, limit_bytes: int):
+
+class _Watchdog(threading.Thread):
+    """Kills the kernel's process tree when its resident memory exceeds ``limit_bytes`` (0: no
+    limit), or, every second, when the files it added to ``folder`` take more than
+    ``disk_bytes``. ``reason`` says which (OUT_OF_MEMORY, DISK_QUOTA) or is None."""
+
+    def __init__(self, pid: int, limit_bytes: int, folder: Path | None = None, disk_bytes: int = 0):
         super().__init__(daemon=True)
-        self.pid, self.limit, self.tripped = pid, limit_bytes, False
+        self.pid, self.limit, self.reason = pid, limit_bytes, None
+        self.folder, self.disk = (folder, disk_bytes) if folder and disk_bytes else (None, 0)
+        self.baseline = _disk_usage(self.folder) if self.folder else 0
         self._stop_event = threading.Event()
 
     def run(self):
@@ -103,6 +122,7 @@ class _Watchdog(threading.Thread):
             root = psutil.Process(self.pid)
         except psutil.Error:
             return
+        ticks = 0
         while not self._stop_event.wait(0.1):
             try:
                 procs = [root] + root.children(recursive=True)
@@ -114,10 +134,17 @@ class _Watchdog(threading.Thread):
                         pass
             except psutil.Error:
                 return
-            if rss > self.limit:
-                self.tripped = True
+            ticks += 1
+            if self.limit and rss > self.limit:
+                self.reason = OUT_OF_MEMORY
+            elif self.folder and ticks % 10 == 0 and self._over_quota():
+                self.reason = DISK_QUOTA
+            if self.reason:
                 _kill_tree(procs)
                 return
+
+    def _over_quota(self) -> bool:
+        return _disk_usage(self.folder) - self.baseline > self.disk
 
     def stop(self):
         self._stop_event.set()
@@ -148,12 +175,15 @@ class _Session:
 
     def __init__(self, nb, cwd: Path, env: dict, limits: Limits, sandbox=None):
         self.km = LimitedKernelManager(kernel_name="python3")
-        if sandbox:   # isolate the kernel; its connection file must stay visible: the run folder
-            run_dir = Path(sandbox["run_dir"])
-            self.km.connection_file = str(run_dir / f"kernel-{os.urandom(4).hex()}.json")
-            self.km.sandbox = ["--run-dir", str(run_dir)] + (
-                ["--workdir", str(sandbox["workdir"])] if sandbox.get("workdir") else [])
-        self.km.address_space_mb = limits.memory_mb + limits.address_headroom_mb if limits.memory_mb else 0
+        name = "kernel"
+        if sandbox:   # the connection file and (ipc: the kernel has no network) the sockets
+            self.run_dir = Path(sandbox["run_dir"])   # lie in the run folder, which it sees
+            name = f"kernel-{os.urandom(4).hex()}"
+            self.km.transport = "ipc"
+            self.km.connection_file = str(self.run_dir / f"{name}.json")
+            self.record = self.run_dir / PROBE_DIR / f"{name}.json"
+        self.sandboxed = bool(sandbox)
+        self.km.launcher_spec = launcher_spec(limits, sandbox, name)
         self.km.kernel_env = env
         self.client = _Client(nb, km=self.km, allow_errors=True, shutdown_kernel="immediate",
                               startup_timeout=120, iopub_timeout=5, record_timing=False)
@@ -166,8 +196,12 @@ class _Session:
                                               stderr=subprocess.DEVNULL)
         self._ctx.__enter__()
         self.pid = self.km.provisioner.pid
-        if self.limits.memory_mb:
-            self.watchdog = _Watchdog(self.pid, self.limits.memory_mb * 1024 * 1024)
+        if self.sandboxed:
+            note_host_uid(self.record, self.pid)
+        memory = resident_limit_mb(self.limits, self.sandboxed) * MB if self.limits.memory_mb else 0
+        folder = self.run_dir if self.sandboxed else None
+        if memory or folder:
+            self.watchdog = _Watchdog(self.pid, memory, folder, self.limits.disk_mb * MB)
             self.watchdog.start()
         return self
 
@@ -213,7 +247,7 @@ class _Session:
         except CellTimeoutError:
             return TIMEOUT
         except DeadKernelError:
-            return OUT_OF_MEMORY if self.watchdog and self.watchdog.tripped else KERNEL_DIED
+            return (self.watchdog and self.watchdog.reason) or KERNEL_DIED
 
 
 def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limits(),
@@ -225,8 +259,9 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
     OUT_OF_MEMORY, KERNEL_DIED, NOT_RUN, "message": str}``. A stopped cell keeps the outputs
     it produced and gets an error output whose ``ename`` is the reason, so nbgrader gives
     it zero points; the other cells keep the credit they earn. ``sandbox``: ``{"run_dir": the
-    kernel's own temp folder, "workdir": the grading directory}`` to hide the instructor's files
-    from the kernel (``grader.kernel``, ``grader.sandbox``); None runs it unisolated.
+    kernel's own folder holding ``cwd``, "code": read-only folders it may import, "exclude":
+    paths in them to hide}`` runs the kernel in a bubblewrap sandbox (``grader.sandbox``; what
+    was in force: ``grader.sandbox.enforced(run_dir)``); None runs it without one.
     ``on_grade_cell(grade_id, session)``: called after each grade cell that ran to its end (its
     visible tests may have failed); returns False when the kernel died in the hidden check.
     """
@@ -246,6 +281,7 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
     def messages(reason, seconds):
         return {TIMEOUT: f"stopped after {seconds:.0f} s (time limit per cell)",
                 OUT_OF_MEMORY: f"stopped: the kernel used more than {limits.memory_mb} MB of memory",
+                DISK_QUOTA: f"stopped: the kernel wrote more than {limits.disk_mb} MB of files",
                 KERNEL_DIED: "the kernel exited or crashed while running this cell"}[reason]
 
     while pos < len(code) and restarts <= limits.max_restarts and time.monotonic() < deadline:
@@ -339,6 +375,7 @@ class KernelTransport:
 
     def _install_agent(self) -> None:
         self.channel.mkdir(parents=True, exist_ok=True)
+        self.channel.chmod(0o777)   # the sandboxed kernel runs as its own user and writes replies
         shutil.copyfile(agent.__file__, self.channel / "agent.py")
         code = (f"__grader_scope__ = {{'__name__': 'grader_agent'}}\n"
                 f"exec(compile(open({str(self.channel / 'agent.py')!r}).read(), 'grader-agent', "

@@ -1,56 +1,97 @@
-"""Kernel launcher: apply limits, hide the instructor's files, then become the IPython kernel.
+"""Kernel launcher: apply the limits, enter the sandbox, then become the IPython kernel.
 
-Used as ``python -m grader.kernel <address_space_mb> [--workdir W] [--run-dir R] [--keep K ...]
--- <kernel command...>``. Everything is set up in this process and survives ``exec``, so the
-student's kernel (and anything it forks) cannot undo it:
+Used as ``python -m grader.kernel <spec> -- <kernel command...>``, where ``<spec>`` is the JSON
+that ``grader.sandbox.launcher_spec`` builds. Everything is set up in this process and survives
+``exec``, so the student's kernel (and anything it forks) cannot undo it:
 
-* RLIMIT_AS caps the address space (a huge allocation fails with MemoryError instead of
-  swapping the machine); RLIMIT_CORE=0 avoids core dumps;
-* with ``--run-dir``, ``grader.sandbox.isolate`` gives the kernel a private mount namespace
-  (where Linux allows it without root) in which the work directory's submissions, results and
-  gradebook, ``solutions/``, ``grader/bugs/``, ``.git`` and the other kernels' temp folders are
-  hidden. It writes ``isolated`` (``1`` or ``0``) into the run folder so the grader can report
-  whether that layer was in place.
+* the kernel is killed when the process that started it (the grading worker) dies, from the
+  first instant on: PR_SET_PDEATHSIG survives ``exec``, and bubblewrap passes it on into the
+  sandbox (``--die-with-parent``), so no sandbox outlives a killed grader;
+* resource limits, soft = hard: RLIMIT_AS caps the address space (a huge allocation fails with
+  MemoryError instead of swapping the machine), RLIMIT_FSIZE the size of a file, RLIMIT_NOFILE
+  the open files, RLIMIT_NPROC the processes, and RLIMIT_CORE=0 avoids core dumps;
+* with a ``sandbox`` entry, ``grader.sandbox.enter`` replaces this process by bubblewrap
+  running the kernel in its sandbox (or, where none can be had, runs it without one and
+  records why).
+
+Standard library only.
 """
 from __future__ import annotations
 
+import ctypes
+import json
 import os
 import resource
+import signal
 import sys
 from pathlib import Path
 
+from . import sandbox
 
-def _options(options: list[str]) -> dict:
-    out = {"--workdir": None, "--run-dir": None, "--keep": []}
-    for flag, value in zip(options[::2], options[1::2]):
-        if flag == "--keep":
-            out["--keep"].append(value)
-        else:
-            out[flag] = value
-    return out
+MB = 1 << 20
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """Be killed (SIGKILL) when the parent dies, and exit now if it already has: jupyter_client
+    names the parent in JPY_PARENT_PID."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = os.environ.get("JPY_PARENT_PID")
+    if parent and parent.isdigit() and os.getppid() != int(parent):
+        os._exit(1)
+
+
+def _threads_of(uid: int) -> int:
+    """How many processes and threads ``uid`` runs now (what RLIMIT_NPROC counts)."""
+    count = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(entry.path, "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if int(fields["Uid"].split()[0]) == uid:
+            count += int(fields["Threads"])
+    return count
+
+
+def _limit(which: int, value: int) -> None:
+    """Set soft and hard limit to ``value`` (never above the hard limit already in force)."""
+    hard = resource.getrlimit(which)[1]
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(which, (value, value))
+
+
+def apply_rlimits(limits: dict, own_uid: bool) -> None:
+    """Apply the ``rlimits`` of a launcher spec to this process. RLIMIT_NPROC counts every
+    process of the real user: with a user id of the kernel's own (``own_uid``) the limit is
+    taken as it is, otherwise it is added to what this user already runs."""
+    if limits.get("address_space_mb"):
+        _limit(resource.RLIMIT_AS, limits["address_space_mb"] * MB)
+    if limits.get("file_size_mb"):
+        _limit(resource.RLIMIT_FSIZE, limits["file_size_mb"] * MB)
+    if limits.get("open_files"):
+        _limit(resource.RLIMIT_NOFILE, limits["open_files"])
+    if limits.get("processes"):
+        others = 0 if own_uid else _threads_of(os.getuid())
+        _limit(resource.RLIMIT_NPROC, others + limits["processes"])
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
 def main(argv: list[str]) -> None:
-    mb = int(argv[0])
+    die_with_parent()
     split = argv.index("--")
-    opts, cmd = _options(argv[1:split]), argv[split + 1:]
-    if mb > 0:
-        limit = mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if opts["--run-dir"]:
-        from grader.sandbox import isolate
-
-        try:
-            ok = isolate(Path(opts["--workdir"]) if opts["--workdir"] else None, Path(opts["--run-dir"]),
-                         [Path(k) for k in opts["--keep"]])
-        except Exception:   # never keep a kernel from starting; report it instead
-            ok = False
-        try:
-            (Path(opts["--run-dir"]) / "isolated").write_text("1" if ok else "0")
-        except OSError:
-            pass
-    os.execv(cmd[0], cmd)
+    spec, cmd = json.loads(argv[0]), argv[split + 1:]
+    box = spec.get("sandbox")
+    plan = sandbox.plan(box, dict(os.environ)) if box else None
+    apply_rlimits(spec.get("rlimits", {}), own_uid=bool(plan and plan.problem is None and plan.uid))
+    if plan is None:
+        os.execv(cmd[0], cmd)
+    sandbox.enter(plan, cmd, dict(os.environ))
 
 
 if __name__ == "__main__":

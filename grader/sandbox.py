@@ -1,125 +1,309 @@
-"""Hide the instructor's files from a student kernel with a private mount namespace.
+"""The grading kernel's sandbox, built with bubblewrap (``bwrap``).
 
-Linux only, and only where the kernel lets this process create a mount namespace: as root, or
-as an ordinary user when unprivileged user namespaces are enabled. Called by the kernel launcher
-(``grader.kernel``) before it becomes the IPython kernel, so everything the student runs,
-including subprocesses, sees:
+The kernel launcher (``grader.kernel``) calls :func:`enter`, which replaces the launcher by
+bubblewrap running the kernel in:
 
-- an empty read-only directory in place of ``solutions/``, ``grader/bugs/`` and ``.git`` of this
-  repository and in place of each hidden path of the grading directory (submissions, autograded
-  copies, results, feedback, the source notebooks), and ``/dev/null`` in place of the gradebook;
-- a fresh temporary directory in place of the system's temp dir, with only this kernel's own run
-  folder mounted back, so parallel workers cannot see each other's submissions.
+- new PID, IPC, network, UTS, cgroup and mount namespaces (``--die-with-parent``,
+  ``--new-session``): the kernel sees only its own processes, has no network but a loopback of
+  its own (it talks to the grader over Unix sockets in its run folder, jupyter_client's ``ipc``
+  transport), and everything it started dies with the sandbox;
+- a user id that is not root on the host. As root, bwrap sets the sandbox up with root's right
+  to read the Python installation wherever it lies (e.g. under ``/root``), then ``setpriv``
+  switches to a user id of this kernel's own (:data:`UID_BASE` + the launcher's pid, so that
+  RLIMIT_NPROC counts this kernel alone) with no capabilities, and a second, unprivileged bwrap
+  adds a user namespace in which no further user namespace can be created (``--disable-userns``;
+  one would let the kernel mount a tmpfs no limit covers). As an ordinary user, one unprivileged
+  bwrap does it all, and the kernel keeps that user's id;
+- a read-only view of only what it needs: ``/usr`` (and the ``/bin``, ``/lib*`` links), the
+  dynamic linker's cache, the Python installation (``sys.prefix``, ``sys.base_prefix``), the
+  code paths the caller names (each at its own path, minus the excluded ones), the MNIST cache
+  (``$COURSE_DATA_DIR``); a fresh ``/dev`` and ``/proc``; private tmpfs mounts of ``tmpfs_mb``
+  for ``/tmp`` and ``/dev/shm``; and its run folder read-write (working directory, HOME,
+  connection file, sockets, sealed records). Nothing else of the host exists in it: not the
+  repository, the grading directory, other submissions, nor the host's ``/tmp`` or ``/dev/shm``.
 
-What stays visible: everything else the user can read (``course/``, ``grader/hidden/`` that the
-hidden tests import, the MNIST cache, other world-readable files). Returns False, changing
-nothing, where namespaces are unavailable; the caller records that in the grade report.
+Before the kernel starts, :mod:`grader.probe` runs inside and writes what is in force into
+``<run_dir>/.sandbox/<name>.json``, a folder the kernel sees read-only; :func:`enforced`
+reads it for the grade record. Where bubblewrap is missing or cannot create namespaces (user
+namespaces disabled), the kernel runs without a sandbox and the record says so and why.
+
+Standard library only (the launcher may run under the system Python).
 """
 from __future__ import annotations
 
-import ctypes
+import json
 import os
+import shutil
+import subprocess
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
-CLONE_NEWNS, CLONE_NEWUSER = 0x00020000, 0x10000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
-REPO = Path(__file__).resolve().parents[1]
-REPO_HIDDEN = ("solutions", "grader/bugs", ".git")
-SYSTEM_TMP_DIRS = ("/tmp", "/var/tmp")
-WORK_HIDDEN = ("submitted", "autograded", "results", "feedback", "source", "release", "gradebook.db")
+from . import probe
+
+MB = 1 << 20
+UID_BASE = 0x70000000   # 1879048192: above the ranges distributions and container tools hand out
+PROBE_DIR = ".sandbox"
+SYSTEM_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")
+NAMESPACE_FIX = ("allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1;"
+                 " on Ubuntu 24.04 kernel.apparmor_restrict_unprivileged_userns=0)"
+                 " or grade in a VM")
 
 
-def _libc():
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
-                           ctypes.c_char_p]
-    return libc
+# ----------------------------------------------------------------------- the grader's side
+def launcher_spec(limits, box: dict | None = None, name: str = "kernel") -> dict:
+    """The JSON argument of ``python -m grader.kernel``: rlimits from ``limits``
+    (``grader.config.Limits``) and, when ``box`` is given, the sandbox.
 
-
-def _mount(libc, source, target, fstype, flags, data=None) -> None:
-    enc = (lambda s: None if s is None else os.fsencode(str(s)))
-    if libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"mount {target}: {os.strerror(err)}")
-
-
-def _enter_namespace(libc) -> bool:
-    uid, gid = os.geteuid(), os.getegid()
-    if uid == 0:
-        return libc.unshare(CLONE_NEWNS) == 0
-    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0:
-        return False
-    Path("/proc/self/setgroups").write_text("deny")
-    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
-    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
-    return True
-
-
-def _hide(libc, path: Path) -> None:
-    if path.is_dir():
-        _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k,mode=0555")
-    elif path.exists():
-        _mount(libc, "/dev/null", path, None, MS_BIND)
-
-
-def isolate(workdir: Path | None, run_dir: Path | None, keep=()) -> bool:
-    """Enter a private mount namespace and hide the instructor's files (see module docstring).
-
-    Parameters
-    ----------
-    workdir : Path or None
-        The instructor's grading directory.
-    run_dir : Path or None
-        This kernel's own temporary folder (working dir, HOME, sealed records). When it lies
-        directly in ``/tmp`` or ``/var/tmp``, that folder is replaced by an empty one with only
-        ``run_dir`` kept.
-    keep : iterable of Path
-        Folders inside that temp dir to keep as well (the matplotlib and data caches).
-
-    Returns
-    -------
-    bool
-        True when isolation is in place, False when this system does not allow it.
+    ``box`` keys: ``run_dir`` (the kernel's own folder, read-write), ``code`` (folders the kernel
+    may import, read-only at their own paths), ``exclude`` (paths inside them to hide),
+    optionally ``bwrap`` (the executable; default: found on PATH). ``name`` names the record.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    libc = _libc()
+    address = limits.memory_mb + limits.address_headroom_mb if limits.memory_mb else 0
+    spec = {"rlimits": {"address_space_mb": address, "file_size_mb": limits.disk_mb,
+                        "open_files": limits.open_files, "processes": limits.processes}}
+    if box:
+        spec["sandbox"] = {"run_dir": str(box["run_dir"]),
+                           "code": [str(p) for p in box.get("code", ())],
+                           "exclude": [str(p) for p in box.get("exclude", ())],
+                           "tmpfs_mb": limits.tmpfs_mb, "record": f"{name}.json",
+                           "bwrap": box.get("bwrap")}
+    return spec
+
+
+def resident_limit_mb(limits, sandboxed: bool) -> int:
+    """The memory watchdog's limit: the private tmpfs mounts of a sandbox count against
+    ``memory_mb`` (their pages belong to no process)."""
+    if not sandboxed:
+        return limits.memory_mb
+    return max(1, limits.memory_mb - 2 * limits.tmpfs_mb)
+
+
+def note_host_uid(record, pid: int) -> None:
+    """Add ``uid`` to a kernel's ``record`` file: the real user id the host sees the kernel run
+    as, read from the newest processes (those without children) of the tree under ``pid``, the
+    launcher (above the kernel, bwrap and its helpers may run as someone else)."""
+    import psutil
+
     try:
-        if not _enter_namespace(libc):
-            return False
-        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    except OSError:
-        return False
-    if run_dir is not None:
-        # the code the kernel runs (this repository, its virtual environment) stays visible
-        # even when it lies in the temp dir, as in a CI checkout under /tmp
-        code = [REPO, Path(sys.prefix), Path(sys.base_prefix)]
-        caches = [Path(os.environ[v]) for v in ("MPLCONFIGDIR", "COURSE_DATA_DIR") if os.environ.get(v)]
-        caches += [Path(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        keep = [*keep, *caches]
-        _replace_tmp(libc, Path(run_dir).resolve(), [Path(k).resolve() for k in [*keep, *code]])
-    hidden = [REPO / p for p in REPO_HIDDEN]
-    if workdir is not None:
-        hidden += [Path(workdir) / p for p in WORK_HIDDEN]
-    for path in hidden:
-        _hide(libc, path)
-    return True
-
-
-def _replace_tmp(libc, run_dir: Path, keep: list[Path]) -> None:
-    """Mount an empty tmpfs over the temp dir holding ``run_dir``, then bind back ``run_dir``
-    and the ``keep`` folders that lie inside it (caches the kernel reads)."""
-    tmp_root = run_dir.parent
-    if str(tmp_root) not in SYSTEM_TMP_DIRS:
+        top = psutil.Process(pid)
+        uids = {p.uids().real for p in [top, *top.children(recursive=True)] if not p.children()}
+        data = json.loads(Path(record).read_text())
+    except (psutil.Error, OSError, ValueError):
         return
-    kept = [p for p in [run_dir, *keep] if p.is_dir() and tmp_root in p.parents]
-    handles = [os.open(p, os.O_PATH) for p in kept]
+    data["uid"] = uids.pop() if len(uids) == 1 else sorted(uids)
+    Path(record).write_text(json.dumps(data))
+
+
+def enforced(run_dir) -> dict:
+    """What was in force for the kernels started with ``run_dir``: the weakest of their records
+    (none sandboxed beats any sandboxed), plus ``kernels``, how many records there were."""
+    found = []
+    for path in sorted(Path(run_dir, PROBE_DIR).glob("*.json"), key=lambda p: p.stat().st_mtime):
+        try:
+            found.append(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            found.append({"sandbox": None, "reason": "a kernel's sandbox record is unreadable"})
+    if not found:
+        return {"sandbox": None, "reason": "no kernel was started", "kernels": 0}
+    weakest = min(found, key=lambda r: (bool(r.get("sandbox")), len(r.get("namespaces") or ())))
+    return {**weakest, "kernels": len(found)}
+
+
+# ----------------------------------------------------------------------- the launcher's side
+@dataclass
+class Plan:
+    """Everything :func:`enter` needs, decided before anything is changed."""
+
+    run_dir: Path
+    record: Path
+    cwd: Path
+    tmpfs_mb: int
+    code: list[Path] = field(default_factory=list)
+    exclude: list[Path] = field(default_factory=list)
+    readonly: list[Path] = field(default_factory=list)
+    setenv: dict = field(default_factory=dict)
+    bwrap: str | None = None
+    version: str | None = None
+    setpriv: str | None = None
+    uid: int | None = None   # the kernel's own user id (grader running as root)
+    problem: str | None = None
+
+
+def plan(box: dict, env: dict) -> Plan:
+    """Decide the sandbox for a launcher whose spec holds ``box`` and whose environment is
+    ``env``; ``Plan.problem`` says why there can be none."""
+    run_dir = Path(box["run_dir"]).resolve()
+    p = Plan(run_dir=run_dir, record=run_dir / PROBE_DIR / box["record"], cwd=Path.cwd(),
+             tmpfs_mb=box["tmpfs_mb"], code=[Path(c) for c in box["code"]],
+             exclude=[Path(e) for e in box["exclude"]])
+    data = env.get("COURSE_DATA_DIR")
+    python = (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
+    p.readonly = [Path(x) for x in python]
+    if data and Path(data).is_dir():
+        p.readonly.append(Path(data))
+    if p.code:
+        p.setenv["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(str(c.parent) for c in p.code))
+    p.bwrap = box.get("bwrap") or _which("bwrap", env)
+    if not (p.bwrap and os.access(p.bwrap, os.X_OK)):
+        p.problem = "bubblewrap (bwrap) is not installed; install it: apt-get install bubblewrap"
+        return p
     try:
-        _mount(libc, "tmpfs", tmp_root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
-        for path, fd in zip(kept, handles):
-            path.mkdir(parents=True, exist_ok=True)
-            _mount(libc, f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-    finally:
-        for fd in handles:
-            os.close(fd)
+        out = subprocess.run([p.bwrap, "--version"], capture_output=True, text=True, timeout=30,
+                             check=False)
+        p.version = out.stdout.strip() or "bubblewrap"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        p.problem = f"bubblewrap does not run: {exc}"
+        return p
+    if os.geteuid() == 0:
+        p.setpriv = _which("setpriv", env)
+        if p.setpriv is None:
+            p.problem = "setpriv (util-linux) is not installed, so the kernel cannot leave root"
+        p.uid = UID_BASE + os.getpid()
+    if run_dir not in [p.cwd, *p.cwd.parents]:
+        p.problem = f"the kernel's working directory {p.cwd} is not inside its run folder"
+    return p
+
+
+def enter(p: Plan, cmd: list[str], env: dict) -> None:
+    """Become ``cmd`` inside the sandbox of ``p``, or, when there can be none, outside it with a
+    record that says so. Never returns."""
+    p.record.parent.mkdir(mode=0o755, exist_ok=True)
+    fd = os.open(p.record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.set_inheritable(fd, True)
+    context = {"sandbox": None, "reason": p.problem, "own_uid": False, "cwd": str(p.cwd),
+               "host_namespaces": probe.namespaces(), "run_dir": str(p.run_dir)}
+    if p.problem is None:
+        _seed_matplotlib(p, env)
+        if p.uid is not None:
+            _give_run_dir(p)
+        errors = []
+        for argv in _variants(p):
+            error = _preflight(argv)
+            if error is None:
+                context.update(sandbox=p.version, own_uid=p.uid is not None)
+                inner = [sys.executable, "-I", "-S", "-c", Path(probe.__file__).read_text(),
+                         str(fd), json.dumps(context), "--"]
+                os.execv(argv[0], argv + inner + cmd)
+            errors.append(error)
+        context["reason"] = (f"bubblewrap could not build the sandbox here ({errors[-1]});"
+                             f" {NAMESPACE_FIX}")
+    probe.record(fd, context)
+    os.execv(cmd[0], cmd)
+
+
+def _which(name: str, env: dict) -> str | None:
+    """``name`` on the kernel's PATH, else on the launcher's."""
+    return shutil.which(name, path=env.get("PATH")) or shutil.which(name)
+
+
+def _preflight(argv: list[str]) -> str | None:
+    """Run an empty Python in the sandbox ``argv`` describes: None if it works, else why not."""
+    try:
+        out = subprocess.run([*argv, sys.executable, "-I", "-S", "-c", ""], capture_output=True,
+                             text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if out.returncode == 0:
+        return None
+    return (out.stderr.strip().splitlines() or [f"exit status {out.returncode}"])[-1][:300]
+
+
+def _variants(p: Plan) -> list[list[str]]:
+    """The bwrap command lines to try, strongest first (the command itself still to append)."""
+    common = ["--unshare-pid", "--unshare-ipc", "--unshare-net", "--unshare-uts",
+              "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent", "--new-session"]
+    view = _view(p) + ["--chdir", "/"]   # the probe changes to the working directory
+    # ipykernel would take the sandbox's init, its parent there, for a dead grader and exit;
+    # --die-with-parent ends the kernel with the grader instead
+    view += ["--unsetenv", "JPY_PARENT_PID"]
+    for name, value in p.setenv.items():
+        view += ["--setenv", name, value]
+    if p.uid is None:   # an ordinary user: one unprivileged bwrap with a user namespace
+        return [[p.bwrap, *common, "--unshare-user", "--disable-userns", *view, "--"]]
+    keep = ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID",
+            "--cap-add", "CAP_SETPCAP"]
+    drop = [p.setpriv, f"--reuid={p.uid}", f"--regid={p.uid}", "--clear-groups", "--inh-caps=-all",
+            "--bounding-set=-all", "--"]
+    no_userns = [p.bwrap, "--unshare-user", "--disable-userns", "--dev-bind", "/", "/",
+                 "--die-with-parent", "--"]
+    root = [p.bwrap, *common, *keep, *view, "--", *drop]
+    return [root + no_userns, root]
+
+
+def _view(p: Plan) -> list[str]:
+    """bwrap's file system options: what the kernel sees, and how."""
+    args = ["--proc", "/proc", "--dev", "/dev"]
+    for point in ("/dev/shm", "/tmp"):
+        args += ["--perms", "1777", "--size", str(p.tmpfs_mb * MB), "--tmpfs", point]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for name in SYSTEM_LINKS:
+        path = Path("/", name)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for path in SYSTEM_FILES:
+        args += ["--ro-bind-try", path, path]
+    made: set[Path] = {Path("/"), Path("/tmp"), Path("/dev"), Path("/usr")}
+    for path, writable in _binds(p):
+        args += _parents(path, made)
+        args += ["--bind" if writable else "--ro-bind", str(path.resolve()), str(path)]
+        made.add(path)
+    for path in p.exclude:
+        if path.exists() and any(c in path.parents for c in p.code):
+            args += _hide(path)
+    args += ["--ro-bind", str(p.record.parent), str(p.record.parent)]
+    return args + ["--remount-ro", "/dev", "--remount-ro", "/"]
+
+
+def _binds(p: Plan) -> list[tuple[Path, bool]]:
+    """(path, writable) to bind at its own path, parents before children; read-only paths that
+    ``/usr`` or another read-only path already shows are left out."""
+    ro = [Path(os.path.abspath(x)) for x in [*p.readonly, *p.code] if Path(x).exists()]
+    ro = [x for x in dict.fromkeys(ro) if not any(y in x.parents for y in [*ro, Path("/usr")])]
+    return sorted([(x, False) for x in ro] + [(p.run_dir, True)], key=lambda b: b[0].parts)
+
+
+def _parents(path: Path, made: set) -> list[str]:
+    """Create the parent folders of ``path`` traversable by everyone (bwrap running as root
+    would otherwise make them 0700, closed to the kernel's user); existing ones stay as they are."""
+    args = []
+    for parent in reversed(path.parents):
+        if parent not in made:
+            args += ["--perms", "0755", "--dir", str(parent)]
+            made.add(parent)
+    return args
+
+
+def _hide(path: Path) -> list[str]:
+    """Cover ``path`` with an empty read-only folder (or ``/dev/null`` for a file)."""
+    if path.is_dir():
+        return ["--perms", "0555", "--size", str(MB), "--tmpfs", str(path),
+                "--remount-ro", str(path)]
+    return ["--ro-bind", "/dev/null", str(path)]
+
+
+def _seed_matplotlib(p: Plan, env: dict) -> None:
+    """Give the kernel a writable matplotlib cache in its HOME holding a copy of the shared font
+    list (``$MPLCONFIGDIR``, not visible in the sandbox), so it neither rebuilds the list nor
+    warns about a read-only cache."""
+    shared, home = env.get("MPLCONFIGDIR"), env.get("HOME")
+    if not (shared and home) or p.run_dir in Path(shared).resolve().parents:
+        return
+    own = Path(home) / ".matplotlib"
+    own.mkdir(parents=True, exist_ok=True)
+    for font_list in Path(shared).glob("fontlist-*.json"):
+        shutil.copyfile(font_list, own / font_list.name)
+    p.setenv["MPLCONFIGDIR"] = str(own)
+
+
+def _give_run_dir(p: Plan) -> None:
+    """Make the run folder the kernel's user's, without following the links an earlier kernel
+    may have left; the record folder stays root's."""
+    for folder, dirs, files in os.walk(p.run_dir):
+        dirs[:] = [d for d in dirs if Path(folder, d) != p.record.parent]
+        os.chown(folder, p.uid, p.uid, follow_symlinks=False)
+        for name in files + [d for d in dirs if Path(folder, d).is_symlink()]:
+            os.chown(os.path.join(folder, name), p.uid, p.uid, follow_symlinks=False)

@@ -23,6 +23,7 @@ from .diagnose import diagnose
 from .exercises.common import use_secret
 from .execute import execute_notebook, kernel_env
 from .integrity import scan_submission, summarize
+from .sandbox import enforced
 from .trusted import run_check
 
 MIN_CPU_SECONDS = 30.0   # CPU seconds any hidden check may use, however cheap its reference
@@ -91,7 +92,9 @@ def run_job(job: dict) -> dict:
     notebook), ``limits`` (dict), ``env`` (extra kernel env), ``workdir`` (the grading
     directory, hidden from the kernel), ``secret`` (this run's hidden-input secret).
     Returns ``{"nb": executed JSON, "events": [...], "verdicts": {grade_id: {...}},
-    "flags": [...], "seconds": float, "isolated": bool}``.
+    "flags": [...], "seconds": float, "sandbox": what was in force
+    (``grader.sandbox.enforced``)}``. ``code_paths``: the folders the sandboxed kernel may
+    import from (the stripped ``course/`` of the assignment's bundle).
     """
     started = time.monotonic()
     nb = nbformat.reads(job["nb"], as_version=4)
@@ -107,12 +110,11 @@ def run_job(job: dict) -> dict:
         env = kernel_env(home, job.get("env", {}))
         checker = grade_cell_checker(job["assignment"], Path(job["source"]), tmp / "channel",
                                      verdicts)
+        box = {"run_dir": tmp, "code": job.get("code_paths", []), "exclude": []}
         with use_secret(job["secret"]):
-            executed, events = execute_notebook(nb, cwd, limits, env,
-                                                {"run_dir": tmp, "workdir": job.get("workdir")},
-                                                on_grade_cell=checker)
-        isolated = (tmp / "isolated").is_file() and (tmp / "isolated").read_text() == "1"
-    return {"nb": nbformat.writes(executed), "events": events, "isolated": isolated,
+            executed, events = execute_notebook(nb, cwd, limits, env, box, on_grade_cell=checker)
+        applied = enforced(tmp)
+    return {"nb": nbformat.writes(executed), "events": events, "sandbox": applied,
             "verdicts": {g: {"passed": v.passed, "message": v.message, "status": v.status}
                          for g, v in verdicts.items()},
             "flags": _integrity_flags(nb, source_nb), "seconds": time.monotonic() - started}

@@ -1,6 +1,7 @@
 """Faults: limits keep every other cell's credit, a killed run resumes, bad input is skipped."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -191,12 +192,16 @@ def test_kernel_is_isolated(tmp_path, source, monkeypatch):
     assert "INSTRUCTOR_SECRET" not in seen["env"]
     assert seen["cwd"] == [f"{FIX}.ipynb"]
     assert seen["home"] != os.path.expanduser("~") and str(tmp_path) not in seen["here"]
-    if rec["isolated"]:   # the gradebook, other submissions and solutions are hidden
-        assert not seen["work"] and not seen["source"]
-    if sys.platform.startswith("linux") and os.geteuid() == 0:
-        assert rec["isolated"], "as root the sandbox is always available"
+    if rec["sandbox"]["sandbox"]:   # the gradebook, other submissions and solutions are hidden
+        # of the work directory only the stripped course/ the kernel imports is there
+        assert seen["work"] in ([], ["kernel-course"]) and not seen["source"]
+    else:
+        assert "sandbox" in rec["sandbox"]["reason"] or "bubblewrap" in rec["sandbox"]["reason"]
+    if sys.platform.startswith("linux") and os.geteuid() == 0 and shutil.which("bwrap"):
+        assert rec["sandbox"]["sandbox"], f"as root with bwrap the sandbox must engage: {rec}"
     assert (work / "gradebook.db").is_file() and (source / FIX).is_dir()   # but only in the kernel
     from grader.execute import kernel_env
     added_by_kernel = ("JPY_", "CLICOLOR", "FORCE_COLOR", "PYDEVD", "PAGER", "GIT_PAGER", "TERM")
     allowed = set(kernel_env(tmp_path, {})) | {"COURSE_DATA_DIR"}
+    allowed |= {"PWD", "PYTHONPATH"}   # set by the sandbox (bwrap; the code paths' parents)
     assert {k for k in seen["env"] if not k.startswith(added_by_kernel)} <= allowed
