@@ -101,6 +101,7 @@ exercise of notebook NN and later is a stub. Hand out a new bundle as each assig
 
 def _bundle(args, release_dir: Path) -> int:
     """The ``bundle`` command."""
+    from . import registry
     from .bundle import bundle, resolve
     if not args.assignment:
         print(BUNDLE_USAGE, file=sys.stderr)
@@ -110,8 +111,12 @@ def _bundle(args, release_dir: Path) -> int:
     except ValueError as exc:
         print(exc, file=sys.stderr)
         return 2
-    output = Path(args.output or f"numpy-nn-course-{assignment.split('_', 1)[0]}.zip")
-    print(f"wrote {bundle(assignment, output, release_dir)}")
+    number = assignment.split("_", 1)[0]
+    path = bundle(assignment, Path(args.output or f"numpy-nn-course-{number}.zip"), release_dir)
+    notebooks = [a.split("_", 1)[0] for a in config.list_assignments(release_dir) if a <= assignment]
+    stubs = registry.withheld_references(assignment)
+    print(f"wrote {path}: notebooks {', '.join(notebooks)}; course/ with {len(stubs)} references "
+          f"of notebook {number} and later as stubs")
     return 0
 
 
