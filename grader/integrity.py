@@ -1,8 +1,8 @@
 """Flag submissions whose code tries to game the grader, for a human to review.
 
 A static scan of every cell a student could have written or changed (solution cells and any
-cell without nbgrader metadata). Nothing here changes a score: sealed grading
-(``grader/hidden/sealed.py``) already decides points outside the student's kernel, so a flag
+cell without nbgrader metadata). Nothing here changes a score: hidden checks
+run in the grader's process (``grader.trusted``) and decide points outside the kernel, so a flag
 only tells the instructor where to look. Rules are about classes of attack (patching shared
 modules, escaping the kernel, reading instructor files, lying objects, calling the reference)
 rather than exact strings.

@@ -7,6 +7,7 @@ nothing re-parses notebook text to learn which exercises a notebook has.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
 from dataclasses import dataclass, field
@@ -73,9 +74,16 @@ class Exercise:
         Dotted names of the ``course`` functions and classes that answer this exercise (or
         compute the same thing). Student bundles and grading kernels of this notebook and
         earlier ones get them as stubs.
+    adapter : callable, optional
+        For an exercise that is a class: a self-contained function (NumPy only) that runs in
+        the kernel, takes the student's objects named by ``functions`` and returns plain
+        functions driving them; those are what the check receives.
     budget : float
         CPU seconds the reference needs for the check on the course machine; the grader allows
         a generous multiple of it.
+    diagnosable : bool
+        Whether catalogued bugs can be recognised by replaying the check on a buggy solution
+        (False when the check needs state the notebook builds outside its solution cells).
     notebook : str
         Assignment id, e.g. ``"01_linear_regression"`` (filled in by :func:`exercises`).
     bugs : tuple of Bug
@@ -87,7 +95,9 @@ class Exercise:
     check: Callable
     functions: tuple
     references: tuple = ()
+    adapter: Callable | None = None
     budget: float = 1.0
+    diagnosable: bool = True
     notebook: str = ""
     bugs: tuple = ()
 
@@ -120,8 +130,9 @@ def exercises(assignment: str) -> tuple[Exercise, ...]:
     out = []
     for ex in module.EXERCISES:
         mine = tuple(b for b in bugs if b.cell == ex.solution_cell)
-        out.append(Exercise(ex.grade_id, ex.points, ex.check, tuple(ex.functions),
-                            tuple(ex.references), ex.budget, assignment, mine))
+        out.append(dataclasses.replace(ex, functions=tuple(ex.functions),
+                                       references=tuple(ex.references), notebook=assignment,
+                                       bugs=mine))
     return tuple(out)
 
 

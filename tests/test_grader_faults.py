@@ -198,5 +198,5 @@ def test_kernel_is_isolated(tmp_path, source, monkeypatch):
     assert (work / "gradebook.db").is_file() and (source / FIX).is_dir()   # but only in the kernel
     from grader.execute import kernel_env
     added_by_kernel = ("JPY_", "CLICOLOR", "FORCE_COLOR", "PYDEVD", "PAGER", "GIT_PAGER", "TERM")
-    allowed = set(kernel_env(tmp_path, {})) | {"GRADER_SEALED_DIR", "COURSE_DATA_DIR", "GRADER_GUARDED_NAMES"}
+    allowed = set(kernel_env(tmp_path, {})) | {"COURSE_DATA_DIR"}
     assert {k for k in seen["env"] if not k.startswith(added_by_kernel)} <= allowed

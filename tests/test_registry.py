@@ -75,7 +75,7 @@ def test_version_hash_covers_every_grading_file(tmp_path, monkeypatch):
     source = root / "solutions"
     files = config.grading_files(NOTEBOOKS[0], source)
     rel = {str(f.relative_to(root)) for f in files}
-    assert {"grader/hidden/sealed.py", "grader/hidden/guard.py", "grader/bugs/harness.py",
+    assert {"grader/trusted.py", "grader/agent.py", "grader/bugs/harness.py",
             "grader/exercises/nb01.py", "grader/execute.py", "course/linear.py"} <= rel
     base = config.version_hash(NOTEBOOKS[0], source)
     for f in files:

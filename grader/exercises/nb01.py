@@ -2,10 +2,8 @@
 
 One ``check_<exercise id>`` per graded exercise. Each compares the student's function with
 the reference in ``course/`` on inputs drawn from ``rng_for(<exercise id>, case)``; the
-messages name shapes but never print the hidden inputs. Every check is sealed
-(``@hidden_check``): it calls the student's functions in a fixed order on deterministic
-inputs and never draws from a generator itself after handing it to student code, so the
-grader can replay the recorded answers outside the student's kernel.
+messages name shapes but never print the hidden inputs. Checks run in the grader's process;
+the student's functions reach them as proxies (``grader.trusted``) that call into the kernel.
 """
 from __future__ import annotations
 
@@ -14,8 +12,8 @@ import numpy as np
 from course import linear, losses, regularization, train
 from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient, relative_error
+from grader.exercises.common import copies, rng_for, with_reference_globals
 from grader.registry import Bug, Exercise
-from grader.hidden.common import copies, hidden_check, rng_for, with_reference_globals
 
 # (N, D, M): batch size 1, non-square W (D != M) both ways, a single output, a square case.
 LINEAR_SHAPES = [(1, 1, 1), (1, 4, 3), (6, 3, 2), (5, 2, 4), (9, 5, 1), (4, 3, 3)]
@@ -41,7 +39,6 @@ def _unchanged(name, before, after):
                f"{name} was modified in place by your function; work on new arrays instead.")
 
 
-@hidden_check
 def check_predict(predict):
     """predict(X, W, b) against ``course.linear.predict`` on hidden inputs."""
     for case, (N, D, M) in enumerate(LINEAR_SHAPES):
@@ -53,7 +50,6 @@ def check_predict(predict):
                     hint="y_hat = X @ W + b, with b added to every row (one bias per output).")
 
 
-@hidden_check
 def check_mse_loss(mse_loss):
     """mse_loss(y_hat, y) against the reference cost sum((y_hat - y)**2) / (2N)."""
     for case, (N, M) in enumerate([(1, 1), (7, 1), (5, 3), (1, 4), (12, 2)]):
@@ -70,7 +66,6 @@ def check_mse_loss(mse_loss):
                  atol=1e-12)
 
 
-@hidden_check
 def check_mse_gradients(mse_gradients):
     """mse_gradients against the reference and against numerical gradients (float64)."""
     fn = with_reference_globals(mse_gradients, predict=linear.predict, mse_loss=_loss_value)
@@ -97,7 +92,6 @@ def check_mse_gradients(mse_gradients):
                                    f"(relative error {err:.2e}, allowed 1e-6).")
 
 
-@hidden_check
 def check_gradient_descent_step(gradient_descent_step):
     """One update W - eta dW, b - eta db, returned as new arrays."""
     for case, ((_, D, M), lr) in enumerate(zip(LINEAR_SHAPES, [0.1, 0.5, 1e-3, 2.0, 0.05, 1.0])):
@@ -162,7 +156,6 @@ def _epoch(iterate_minibatches, X, y, batch_size, rng, **kwargs):
     return flat
 
 
-@hidden_check
 def check_iterate_minibatches(iterate_minibatches):
     """Coverage, batch sizes, pairing of X and y, and shuffling driven by rng."""
     for case, (N, D, M, batch_size) in enumerate(
@@ -193,7 +186,6 @@ def check_iterate_minibatches(iterate_minibatches):
                "with shuffle=False the batches must keep the original order.")
 
 
-@hidden_check
 def check_standardize(fit_standardizer, standardize, standardize_split):
     """Per-feature statistics of the training set, and applying them to other data."""
     means = np.array([5.0, -300.0, 0.01, 40.0])
@@ -240,7 +232,6 @@ def check_standardize(fit_standardizer, standardize, standardize_split):
                     hint=hint)
 
 
-@hidden_check
 def check_fit_gradient_descent(fit_gradient_descent):
     """The training loop against the reference, with reference building blocks."""
     fn = with_reference_globals(

@@ -4,9 +4,8 @@ One ``check_<exercise id>`` per graded exercise. Each compares the student's fun
 reference in ``course/`` on inputs drawn from ``rng_for`` (never shown in a message), over
 several shapes including a batch of one and non-square matrices, and names the likely mistake
 when the answer matches a typical bug (a missing 1/N, the wrong axis, a missing max shift).
-Every check is sealed (``@hidden_check``): it calls the student's functions in a fixed
-order on deterministic inputs and hands each one a fresh generator, so the grader can
-replay the recorded answers outside the student's kernel.
+Checks run in the grader's process; the student's functions reach them as proxies
+(``grader.trusted``) that call into the kernel.
 """
 from __future__ import annotations
 
@@ -15,8 +14,8 @@ import numpy as np
 from course import losses, train
 from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient, relative_error
+from grader.exercises.common import copies, rng_for, with_reference_globals
 from grader.registry import Bug, Exercise
-from grader.hidden.common import copies, hidden_check, rng_for, with_reference_globals
 
 #: (N, C) of the hidden cases: a batch of one, more rows than classes, more classes than rows.
 CLASS_SHAPES = [(1, 3), (7, 4), (5, 10), (16, 2)]
@@ -34,7 +33,6 @@ def _same(a, b, tol=1e-9):
     return a.shape == b.shape and bool(np.all(np.isfinite(a))) and np.allclose(a, b, rtol=tol, atol=tol)
 
 
-@hidden_check
 def check_one_hot(one_hot):
     """Hidden tests for ``one_hot(y, num_classes) -> (N, C)``."""
     for case, (n, c) in enumerate(CLASS_SHAPES):
@@ -69,7 +67,6 @@ def _softmax_hints(out, scores):
     return None
 
 
-@hidden_check
 def check_softmax(softmax):
     """Hidden tests for ``softmax(scores) -> probs``: values, row sums, huge logits, mixed scales."""
     for case, (n, c) in enumerate(CLASS_SHAPES):
@@ -94,7 +91,6 @@ def check_softmax(softmax):
     check_true(np.array_equal(scores, original), "softmax modified its input scores in place.")
 
 
-@hidden_check
 def check_cross_entropy(cross_entropy):
     """Hidden tests for ``cross_entropy(probs, y) -> float``."""
     for case, (n, c) in enumerate(CLASS_SHAPES):
@@ -126,7 +122,6 @@ def _sce_reference_globals(fn):
                                   one_hot=losses.one_hot)
 
 
-@hidden_check
 def check_softmax_cross_entropy(softmax_cross_entropy):
     """Hidden tests for ``softmax_cross_entropy(scores, y) -> (loss, dscores)``."""
     fn = _sce_reference_globals(softmax_cross_entropy)
@@ -156,7 +151,7 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
         check_array(f"dscores {where}", dscores, ref_d, rtol=1e-7, atol=1e-12, hint=hint)
         num = numerical_gradient(lambda s: losses.softmax_cross_entropy(s, y)[0], scores.copy())
         err = relative_error(np.asarray(dscores, dtype=float), num)
-        check_true(err < 1e-6, f"dscores {where} disagrees with the numerical gradient "
+        check_true(err < 1e-4, f"dscores {where} disagrees with the numerical gradient "
                                f"(relative error {err:.1e}).")
     rng = rng_for("softmax_cross_entropy", 10)
     y = np.array([0, 2, 1])
@@ -168,7 +163,6 @@ def check_softmax_cross_entropy(softmax_cross_entropy):
     check_array("dscores for logits of size 1e4", dscores, ref_d, rtol=1e-6, atol=1e-12)
 
 
-@hidden_check
 def check_softmax_regression_loss(softmax_regression_loss):
     """Hidden tests for ``softmax_regression_loss(X, y, W, b) -> (loss, dW, db)``."""
     fn = with_reference_globals(softmax_regression_loss,
@@ -200,10 +194,9 @@ def check_softmax_regression_loss(softmax_regression_loss):
         check_array(f"db {where}", db, ref_db, rtol=1e-7, atol=1e-12, hint=hint_b)
         num_W = numerical_gradient(lambda w: losses.softmax_cross_entropy(X @ w + b, y)[0], W.copy())
         err = relative_error(np.asarray(dW, dtype=float), num_W)
-        check_true(err < 1e-6, f"dW {where} disagrees with the numerical gradient (relative error {err:.1e}).")
+        check_true(err < 1e-4, f"dW {where} disagrees with the numerical gradient (relative error {err:.1e}).")
 
 
-@hidden_check
 def check_accuracy(accuracy):
     """Hidden tests for ``accuracy(scores, y) -> float`` in [0, 1]."""
     for case, (n, c) in enumerate([(1, 3), (10, 4), (25, 10), (8, 2)]):

@@ -14,8 +14,8 @@ import numpy as np
 
 from course import optim
 from course.checks import as_plain_array, check_array, check_scalar, check_true
+from grader.exercises.common import rng_for
 from grader.registry import Bug, Exercise
-from grader.hidden.common import hidden_check, rng_for
 
 SHAPES = [(1,), (1, 7), (4, 3), (2, 3, 5)]
 N_STEPS = 4
@@ -115,7 +115,6 @@ def _check_optimizer(student_fn, reference_fn, exercise, hyper_cases, state_keys
 
 
 # ---------------------------------------------------------------- ewa
-@hidden_check
 def check_ewa(student_ewa):
     """Compare ewa() with course.optim.ewa on hidden sequences, with and without correction."""
     cases = [(1, 0.9), (7, 0.5), (60, 0.98), (25, 0.0), (40, 0.999)]
@@ -158,7 +157,6 @@ def _ewa_feedback(values, beta):
 
 
 # ---------------------------------------------------------------- momentum
-@hidden_check
 def check_momentum(student_momentum):
     """Compare momentum() with course.optim.momentum over several updates and shapes."""
     hypers = [{"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.03, "momentum": 0.5},
@@ -180,7 +178,6 @@ def check_momentum(student_momentum):
                      "v = mu * v - learning_rate * dw; w = w + v, with v stored in config['velocity'].")
 
 
-@hidden_check
 def check_momentum_ewa(student_fn):
     """Compare momentum_ewa() with the weighted-average reference over several updates."""
     hypers = [{"learning_rate": 0.5, "beta": 0.9}, {"learning_rate": 0.03, "beta": 0.5},
@@ -202,7 +199,6 @@ def check_momentum_ewa(student_fn):
                      "m = beta * m + (1 - beta) * dw; w = w - learning_rate * m.")
 
 
-@hidden_check
 def check_nesterov(student_nesterov):
     """Compare nesterov() with course.optim.nesterov over several updates and shapes."""
     hypers = [{"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.03, "momentum": 0.5},
@@ -223,7 +219,6 @@ def check_nesterov(student_nesterov):
                      "v_prev = v; v = mu * v - lr * dw; w = w - mu * v_prev + (1 + mu) * v.")
 
 
-@hidden_check
 def check_rmsprop(student_rmsprop):
     """Compare rmsprop() with course.optim.rmsprop, including a large epsilon."""
     hypers = [{"learning_rate": 0.01, "decay_rate": 0.9}, {"learning_rate": 0.1, "decay_rate": 0.99},
@@ -248,7 +243,6 @@ def check_rmsprop(student_rmsprop):
                      "s = rho * s + (1 - rho) * dw**2; w = w - lr * dw / (sqrt(s) + epsilon).")
 
 
-@hidden_check
 def check_adam(student_adam):
     """Compare adam() with course.optim.adam over several updates, including the step count t."""
     hypers = [{"learning_rate": 0.01}, {"learning_rate": 0.1, "beta1": 0.5, "beta2": 0.9},
@@ -282,7 +276,6 @@ def check_adam(student_adam):
 
 
 # ---------------------------------------------------------------- schedules
-@hidden_check
 def check_lr_schedules(step_decay, exponential_decay, inverse_time_decay):
     """Compare the three schedules with course.optim at many epochs and settings."""
     for lr0, drop, every in [(0.1, 0.5, 10), (1.0, 0.1, 3), (0.03, 0.9, 1), (2.0, 0.25, 7)]:

@@ -14,8 +14,8 @@ import numpy as np
 from course import layers, regularization
 from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient_array, relative_error
+from grader.exercises.common import rng_for
 from grader.registry import Bug, Exercise
-from grader.hidden.common import hidden_check, rng_for
 
 
 def _same(a, b, rtol=1e-6, atol=1e-12):
@@ -24,7 +24,6 @@ def _same(a, b, rtol=1e-6, atol=1e-12):
 
 
 # ---------------------------------------------------------------- preprocessing
-@hidden_check
 def check_standardize(fit_standardizer, standardize):
     """Statistics per feature over the batch, constant features, training statistics reused."""
     cases = [(1, 5), (7, 3), (50, 12), (4, 784)]
@@ -52,7 +51,6 @@ def check_standardize(fit_standardizer, standardize):
                     regularization.standardize(X_other, r_mean, r_std), rtol=1e-8, hint=hint)
 
 
-@hidden_check
 def check_pca_whitening(fit_pca_whitening, pca_whiten):
     """Mean, principal directions (up to sign), variances s**2/N and the whitened data."""
     cases = [((40, 6), None), ((5, 8), None), ((30, 4), 2), ((25, 5), None)]
@@ -105,7 +103,7 @@ def check_pca_whitening(fit_pca_whitening, pca_whiten):
 # ---------------------------------------------------------------- early stopping
 def _early_stopping_runner(EarlyStopping):
     """Wrap the student's class in a plain function, so only arrays and numbers cross the
-    sealed boundary: run(patience, min_delta, values, params) -> one dict per epoch stepped."""
+    kernel boundary: run(patience, min_delta, values, params) -> one dict per epoch stepped."""
     def run(patience, min_delta, values, params):
         student = EarlyStopping(patience) if min_delta == 0 else EarlyStopping(patience, min_delta=min_delta)
         params = {k: v.copy() for k, v in params.items()}
@@ -128,7 +126,6 @@ def _early_stopping_runner(EarlyStopping):
     return (run,)
 
 
-@hidden_check(adapt=_early_stopping_runner)
 def check_early_stopping(run):
     """Stop decisions, best value/epoch and copied parameters against the reference class."""
     sequences = [
@@ -169,7 +166,6 @@ def check_early_stopping(run):
 
 
 # ---------------------------------------------------------------- penalties
-@hidden_check
 def check_penalties(l2_penalty, l1_penalty):
     """Penalties and gradients for several shapes, strengths and exact zeros."""
     for case, (shape, lam) in enumerate([((1, 1), 0.5), ((3, 5), 0.01), ((2, 3, 4), 3.0), ((4, 2), 0.0)]):
@@ -191,7 +187,6 @@ def check_penalties(l2_penalty, l1_penalty):
 
 
 # ---------------------------------------------------------------- dropout
-@hidden_check
 def check_dropout(dropout_forward, dropout_backward):
     """Inverted dropout: test mode, kept fraction, scaling, mask in the cache, backward."""
     for case, shape in enumerate([(1, 9), (5, 3), (6, 11)]):
@@ -244,7 +239,6 @@ def check_dropout(dropout_forward, dropout_backward):
                     dropout_backward(dout.copy(), (None, "test")), dout)
 
 
-@hidden_check
 def check_dropconnect(dropconnect_forward, dropconnect_backward):
     """Drop-connect: test mode, kept fraction and scaling of the weight mask, numerical gradients."""
     for case, (n, d, m) in enumerate([(1, 4, 3), (6, 5, 2), (3, 2, 7)]):
@@ -298,7 +292,6 @@ def check_dropconnect(dropconnect_forward, dropconnect_backward):
 
 
 # ---------------------------------------------------------------- batch norm
-@hidden_check
 def check_batchnorm_forward(batchnorm_forward):
     """Train mode (outputs, running averages, cache) and test mode against course.layers."""
     cases = [((1, 4), {}), ((6, 3), {"momentum": 0.5}), ((50, 7), {"eps": 0.1}), ((8, 5), {"eps": 1e-5, "momentum": 0.9})]
@@ -355,7 +348,6 @@ def check_batchnorm_forward(batchnorm_forward):
                         hint="test mode must leave the running averages alone.")
 
 
-@hidden_check
 def check_batchnorm_backward(batchnorm_backward):
     """dx, dgamma, dbeta against numerical gradients (float64) in train mode, and test mode."""
     for case, shape in enumerate([(1, 4), (2, 3), (5, 3), (8, 6)]):
@@ -401,7 +393,6 @@ def check_batchnorm_backward(batchnorm_backward):
 
 
 # ---------------------------------------------------------------- augmentation
-@hidden_check
 def check_augment(shift_images, add_noise):
     """Shifts against course.regularization.shift_images; noise through its statistics."""
     shifts = [(0, 0), (1, 0), (0, 1), (-2, 3), (3, -1), (27, 0), (-28, 5), (4, 30)]
@@ -445,7 +436,6 @@ def check_augment(shift_images, add_noise):
 
 
 # ---------------------------------------------------------------- hyperparameter search
-@hidden_check
 def check_log_uniform(log_uniform):
     """Bounds, shape, log-uniform distribution (Kolmogorov-Smirnov distance) and use of rng."""
     for case, (low, high) in enumerate([(1e-5, 1e-1), (0.5, 2.0), (1e-3, 1e3)]):
@@ -617,6 +607,7 @@ EXERCISES = [
              functions=('fit_pca_whitening', 'pca_whiten'),
              references=('course.regularization.PCAWhitener',)),
     Exercise("test_early_stopping", points=5, check=check_early_stopping,
+             adapter=_early_stopping_runner,
              functions=('EarlyStopping',),
              references=('course.regularization.EarlyStopping',)),
     Exercise("test_penalties", points=4, check=check_penalties,
