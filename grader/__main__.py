@@ -264,16 +264,22 @@ exercise of notebook NN and later is a stub. Hand out a new bundle as each assig
 
 def cmd_bundle(args) -> int:
     """The student zip of one assignment."""
+    from . import registry
     from .bundle import bundle, resolve
 
     if not args.assignment:
         raise CommandError(BUNDLE_USAGE, 2)
+    release_dir = Path(args.release_dir)
     try:
-        assignment = resolve(args.assignment, Path(args.release_dir))
+        assignment = resolve(args.assignment, release_dir)
     except ValueError as exc:
         raise CommandError(str(exc), 2) from None
-    output = Path(args.output or f"numpy-nn-course-{assignment.split('_', 1)[0]}.zip")
-    print(f"wrote {bundle(assignment, output, Path(args.release_dir))}")
+    number = assignment.split("_", 1)[0]
+    path = bundle(assignment, Path(args.output or f"numpy-nn-course-{number}.zip"), release_dir)
+    notebooks = [a.split("_", 1)[0] for a in config.list_assignments(release_dir) if a <= assignment]
+    stubs = registry.withheld_references(assignment)
+    print(f"wrote {path}: notebooks {', '.join(notebooks)}; course/ with {len(stubs)} references "
+          f"of notebook {number} and later as stubs")
     return 0
 
 

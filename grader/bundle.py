@@ -67,8 +67,10 @@ the left shows the `assignments/` folder.
 2. Replace every `raise NotImplementedError()` with your code. Keep the function names,
    signatures and the cells themselves: do not delete, copy or split the exercise and test cells.
 3. Run the test cell under each exercise. Its message names the array that is wrong, the
-   expected and actual shapes, how far off it is, and a hint for the usual mistake.
-   More tests (hidden ones, with other inputs) run when the notebook is graded.
+   expected and actual shapes, how far off it is, and a hint for the usual mistake. A test
+   cell whose exercise calls your earlier functions waits until those have passed their own
+   test cells (it says so). More tests (hidden ones, with other inputs) run when the
+   notebook is graded.
 4. Before you submit: Kernel > Restart and run all. The notebook must run top to bottom
    without errors, within a few minutes, and without printing pages of output.
 5. Submit the `.ipynb` file under its original name.
