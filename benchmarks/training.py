@@ -22,6 +22,8 @@ import time
 import numpy as np
 
 from benchmarks.nielsen_loop import LoopNetwork, as_column_examples
+from course import optim
+from course.inplace import in_place_step
 from course.network import FullyConnectedNet
 
 TORCH_HINT = "torch not installed: pip install torch==2.13.0"
@@ -63,14 +65,11 @@ def _import_torch():
 
 
 def sgd_steps(model, X, y, batches, learning_rate):
-    """Plain mini-batch SGD on a course model over the given index batches.
-
-    ``FullyConnectedNet.sgd_step``: the same update as ``loss`` followed by
-    ``params[k] -= learning_rate * grads[k]``, with each weight matrix updated by the gemm
-    that computes its gradient.
-    """
+    """Plain mini-batch SGD on a course model over the given index batches, the step of train()."""
+    configs = {name: {"learning_rate": learning_rate} for name in model.params}
+    step = in_place_step(model, optim.sgd, configs)
     for idx in batches:
-        model.sgd_step(X[idx], y[idx], learning_rate)
+        step(X[idx], y[idx])
 
 
 def epoch_chunks(n, batch_size, n_chunks, rng):
