@@ -10,13 +10,14 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help venv test test-fast demo data bench release clean-venv
+.PHONY: help venv test test-fast demo data bench bench-notebooks release clean-venv
 
 help:
 	@echo "make demo   - release the assignments, grade a sample class, print the gradebook"
 	@echo "make test   - the whole test suite (unit tests, grading tests, nbval over solutions/)"
 	@echo "make data   - download and cache MNIST ahead of time"
 	@echo "make bench  - performance benchmarks (prints one BENCH line at the end)"
+	@echo "make bench-notebooks - every notebook with and without the BLAS thread policy (~1 h)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +52,10 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP) data
 	$(PY) benchmarks/run_all.py
+
+# opt-in: executes each solution notebook 4 times (thread policy on/off, quiet/2 CPU burners)
+bench-notebooks: $(STAMP) data
+	$(PY) benchmarks/notebooks.py
 
 clean-venv:
 	rm -rf $(VENV)
