@@ -99,7 +99,7 @@ def _gemm_into(c, x, dz, alpha, beta):
     # BLAS is column-major: a C-order c is c^T in column-major order, and
     # c^T <- alpha dz^T x + beta c^T is gemm(alpha, a=dz^T, b=x^T transposed, beta, c=c^T)
     out = gemm(alpha, dz.T, x.T, beta=beta, c=c.T, trans_b=True, overwrite_c=True)
-    if not np.shares_memory(out, c):  # BLAS worked on a copy (c was not C-contiguous)
+    if not np.may_share_memory(out, c):  # BLAS worked on a copy (c was not C-contiguous)
         c[...] = out.T
 
 
@@ -198,9 +198,11 @@ def adam(w, grad, config, work):
     w -= dw
 
 
-#: The in-place twin of each of ``course.optim``'s updates.
-TWINS = {optim.sgd: sgd, optim.momentum: momentum, optim.nesterov: nesterov,
-         optim.rmsprop: rmsprop, optim.adam: adam}
+#: The in-place twin of each of ``course.optim``'s updates, keyed by the functions that
+#: ``OPTIMIZERS`` holds (the ones ``train(optimizer="adam")`` looks up).
+TWINS = {optim.OPTIMIZERS[name]: twin for name, twin in [
+    ("sgd", sgd), ("momentum", momentum), ("nesterov", nesterov), ("rmsprop", rmsprop),
+    ("adam", adam)]}
 
 
 def _runs_course_code(model):
