@@ -499,3 +499,23 @@ def test_early_stopping_restores_the_best_weights_on_the_in_place_path():
     assert best < len(snapshots) - 1
     for name in model.params:
         np.testing.assert_array_equal(model.params[name], snapshots[best][name])
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_in_place_path_with_a_weight_assigned_in_another_layout(name):
+    """A Fortran-ordered W1 put in by hand is trained in place and as the pure loop trains it."""
+    from course.network import FullyConnectedNet
+
+    X, y = separable_data(np.random.default_rng(25), n=60)
+    models = []
+    for update in (optim.OPTIMIZERS[name], _as_students(optim.OPTIMIZERS[name])):
+        model = FullyConnectedNet([2, 6, 3], dtype=np.float64, rng=np.random.default_rng(26))
+        model.params["W1"] = np.asfortranarray(model.params["W1"])
+        W1 = model.params["W1"]
+        train(model, X, y, optimizer=update, optim_config={"learning_rate": 0.05}, epochs=2,
+              batch_size=16, rng=np.random.default_rng(27), verbose=False)
+        models.append((model, model.params["W1"] is W1))
+    (fast, same_array), (pure, _) = models
+    assert same_array
+    for k, p in pure.params.items():
+        np.testing.assert_allclose(fast.params[k], p, rtol=1e-10, atol=1e-12, err_msg=k)
