@@ -10,13 +10,14 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help venv test test-fast demo data bench release clean-venv bubblewrap
+.PHONY: help venv test test-fast demo data bench bench-notebooks release clean-venv bubblewrap lint
 
 help:
 	@echo "make demo   - grade a sample class in its own work directory, print gradebook and report"
-	@echo "make test   - the whole test suite (unit tests, grading tests, nbval over solutions/)"
+	@echo "make test   - ruff and the whole test suite (unit, grading, every notebook in its bundle)"
 	@echo "make data   - download and cache MNIST ahead of time"
 	@echo "make bench  - performance benchmarks (prints one BENCH line at the end)"
+	@echo "make bench-notebooks - every notebook with and without the BLAS thread policy (~1 h)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,9 +42,13 @@ bubblewrap:
 data: $(STAMP)
 	$(PY) -m course.data
 
-# two workers (one per core); --dist loadfile keeps each notebook's cells in one kernel
-test: $(STAMP) data bubblewrap
-	$(PY) -m pytest -n 2 --dist loadfile tests --nbval-lax --nbval-current-env solutions
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+# two workers (one per core); every solution notebook is executed top to bottom inside its own
+# student bundle by tests/test_bundle.py (the job nbval over solutions/ did before)
+test: $(STAMP) data bubblewrap lint
+	$(PY) -m pytest -n 2 --dist loadfile tests
 
 # unit tests only (no notebook execution): the quick loop while developing
 test-fast: $(STAMP)
@@ -63,6 +68,10 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP) data
 	$(PY) benchmarks/run_all.py
+
+# opt-in: executes each solution notebook 4 times (thread policy on/off, quiet/2 CPU burners)
+bench-notebooks: $(STAMP) data
+	$(PY) benchmarks/notebooks.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -36,7 +36,8 @@ def _env() -> dict:
 def _nbgrader(root: Path, *args: str) -> None:
     cmd = [sys.executable, "-m", "nbgrader", *args, f"--CourseDirectory.root={root}",
            f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}", "--log-level=ERROR"]
-    subprocess.run(cmd, cwd=root, env=_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(cmd, cwd=root, env=_env(), check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
 
 
 def _nbgrader_grades(root: Path, assignment: str, students: list[str]) -> dict:
@@ -92,19 +93,24 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
 
         work = tmp / "grader-work"
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "grader", "--workdir", str(work), "--source-dir", str(root / "source"),
-                        "autograde", a, str(root / "submitted"), "--jobs", str(jobs), "--no-progress"],
-                       cwd=REPO, env=_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([sys.executable, "-m", "grader", "--workdir", str(work),
+                        "--source-dir", str(root / "source"), "autograde", a,
+                        str(root / "submitted"), "--jobs", str(jobs), "--no-progress"],
+                       cwd=REPO, env=_env(), check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         grader_s = time.perf_counter() - t0
         from grader import records
-        ours = {(r["student"], c["grade_id"]): float(c["points"]) for r in records.all_results(work) for c in r["cells"]}
+        ours = {(r["student"], c["grade_id"]): float(c["points"])
+                for r in records.all_results(work) for c in r["cells"]}
         assert len(theirs) == 3 * n_students, f"nbgrader graded {len(theirs) // 3} of {n_students}"
-        diff = {k: (theirs.get(k), ours.get(k)) for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
+        diff = {k: (theirs.get(k), ours.get(k))
+                for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
         assert not diff, f"grades differ (nbgrader, ours): {sorted(diff.items())[:5]}"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = {"notebooks": n_students, "jobs": jobs, "nbgrader_seconds": round(nbgrader_s, 1),
-              "grader_seconds": round(grader_s, 1), "notebooks_per_min": round(60 * n_students / grader_s, 1),
+              "grader_seconds": round(grader_s, 1),
+              "notebooks_per_min": round(60 * n_students / grader_s, 1),
               "nbgrader_notebooks_per_min": round(60 * n_students / nbgrader_s, 1),
               "speedup_vs_nbgrader": round(nbgrader_s / grader_s, 2), "identical": True}
     if verbose:

@@ -8,6 +8,8 @@ our own code and is not shipped in ``course/`` (DESIGN.md: no per-example loops 
 """
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 
@@ -27,7 +29,7 @@ class LoopNetwork:
 
     def __init__(self, sizes, rng):
         self.sizes = list(sizes)
-        self.weights = [rng.standard_normal((n_out, n_in)) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        self.weights = [rng.standard_normal((n_out, n_in)) for n_in, n_out in pairwise(sizes)]
         self.biases = [rng.standard_normal((n_out, 1)) for n_out in sizes[1:]]
 
     def gradients_one_example(self, x, t):
@@ -81,4 +83,5 @@ class LoopNetwork:
 def as_column_examples(X, y, num_classes=10):
     """The book's data format: a list of (x (D, 1) float64, one-hot t (C, 1)) pairs."""
     eye = np.eye(num_classes)
-    return [(X[i].astype(np.float64).reshape(-1, 1), eye[y[i]].reshape(-1, 1)) for i in range(len(y))]
+    return [(X[i].astype(np.float64).reshape(-1, 1), eye[y[i]].reshape(-1, 1))
+            for i in range(len(y))]

@@ -2,15 +2,19 @@
 
 1. ``speedup_vs_loop``: the lecture's [784, 30, 10] sigmoid network, quadratic cost, eta 3.0,
    mini-batch 10, one epoch, with ``course.network.FullyConnectedNet(output="sigmoid_mse")``
-   against the per-example algorithm of Nielsen's network.py (``benchmarks/nielsen_loop.py``).
-2. ``ratio_vs_torch``: [784, 1024, 10] ReLU, softmax cross-entropy, mini-batch 128, plain SGD,
-   float32, one epoch, ``course`` time / PyTorch CPU time.
-3. ``gemm_fraction``: that ``course`` epoch's GFLOP/s against a large float32 A @ B.
+   and the training step of ``course.train.train`` against the per-example algorithm of
+   Nielsen's network.py (``benchmarks/nielsen_loop.py``). The two take turns on chunks of the
+   same shuffled epoch.
+2. ``train_vs_torch``: ``course.train.train`` end to end (shuffling, mini-batches, the
+   per-epoch training and validation accuracy) on [784, 1024, 10] ReLU, softmax cross-entropy,
+   mini-batch 128, float32, SGD or Adam, against a PyTorch loop doing the same work from the
+   same initial weights with the same shuffles (``torch_train``). The two take turns, one
+   whole training run each, and the ratio is the median of the paired ratios.
+3. The GEMM fraction of that ``course.train`` path: the FLOPs of the matrix products it
+   executes per second, over the rate of a large float32 A @ B timed between the turns.
 
-The contenders take turns on chunks of the same shuffled epoch (the machine is shared and its
-load drifts), every contender starts from the same weights and sees the same mini-batches,
-and the validation accuracy after the epoch is reported as a check that they did the same
-work. ``course`` trains with ``FullyConnectedNet.sgd_step`` (plain SGD, updated in place).
+Every contender starts from the same weights and sees the same mini-batches; the final
+validation accuracies are reported as a check that they did the same work.
 """
 from __future__ import annotations
 
@@ -18,36 +22,39 @@ import contextlib
 import functools
 import os
 import time
+from itertools import pairwise
 
 import numpy as np
 
 from benchmarks.nielsen_loop import LoopNetwork, as_column_examples
+from course import optim
+from course.inplace import in_place_step
 from course.network import FullyConnectedNet
+from course.train import TRAIN_ACC_SAMPLES, train
 
 TORCH_HINT = "torch not installed: pip install torch==2.13.0"
 
 #: Threads for BLAS (and PyTorch) during the timings; ``BENCH_THREADS=2 make bench`` for both
-#: cores. One by default: on a shared 2-core machine a multi-threaded product of a 128-row
-#: mini-batch waits on whichever thread the scheduler has put aside, and the timings of
-#: every contender then measure the other users' jobs (we saw 10x swings between runs).
+#: cores. One by default, as ``course`` sets for notebooks: on a shared 2-core machine a
+#: multi-threaded product of a 128-row mini-batch waits on whichever thread the scheduler has
+#: put aside, and the timings of every contender then measure the other users' jobs.
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+
+#: Rows per ``predict`` call while evaluating (``course.train.predict_in_chunks``' default).
+EVAL_CHUNK = 4096
 
 
 @contextlib.contextmanager
 def blas_threads(n=THREADS):
-    """Limit numpy's BLAS (through threadpoolctl, a scikit-learn dependency) and torch to n threads."""
+    """Limit numpy's and scipy's BLAS (through threadpoolctl) and torch to n threads."""
+    from threadpoolctl import threadpool_limits
+
     torch = _import_torch()
     old_torch = torch.get_num_threads() if torch is not None else None
     if torch is not None:
         torch.set_num_threads(n)
     try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - scikit-learn always brings it
-        limits = contextlib.nullcontext()
-    else:
-        limits = threadpool_limits(limits=n, user_api="blas")
-    try:
-        with limits:
+        with threadpool_limits(limits=n, user_api="blas"):
             yield n
     finally:
         if torch is not None:
@@ -62,15 +69,24 @@ def _import_torch():
     return torch
 
 
-def sgd_steps(model, X, y, batches, learning_rate):
-    """Plain mini-batch SGD on a course model over the given index batches.
+def _accuracy(scores_or_labels, y):
+    pred = scores_or_labels if scores_or_labels.ndim == 1 else scores_or_labels.argmax(axis=1)
+    return float(np.mean(pred == y))
 
-    ``FullyConnectedNet.sgd_step``: the same update as ``loss`` followed by
-    ``params[k] -= learning_rate * grads[k]``, with each weight matrix updated by the gemm
-    that computes its gradient.
-    """
+
+def _seconds(fn, *args):
+    t0 = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t0
+
+
+# ------------------------------------------------------------------------------ 1. the loop
+def sgd_steps(model, X, y, batches, learning_rate):
+    """Plain mini-batch SGD on a course model over the given index batches, train()'s step."""
+    configs = {name: {"learning_rate": learning_rate} for name in model.params}
+    step = in_place_step(model, optim.sgd, configs)
     for idx in batches:
-        model.sgd_step(X[idx], y[idx], learning_rate)
+        step(X[idx], y[idx])
 
 
 def epoch_chunks(n, batch_size, n_chunks, rng):
@@ -84,18 +100,6 @@ def epoch_chunks(n, batch_size, n_chunks, rng):
     return [batches[i:i + per_chunk] for i in range(0, len(batches), per_chunk)]
 
 
-def _accuracy(scores_or_labels, y):
-    pred = scores_or_labels if scores_or_labels.ndim == 1 else scores_or_labels.argmax(axis=1)
-    return float(np.mean(pred == y))
-
-
-def _seconds(fn):
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
-
-
-# ------------------------------------------------------------------------------ 1. the loop
 def speedup_vs_loop(data, *, n_train=50_000, n_chunks=5, seed=0):
     """One epoch of the lecture's network with course and with the per-example loop.
 
@@ -117,8 +121,8 @@ def speedup_vs_loop(data, *, n_train=50_000, n_chunks=5, seed=0):
     t_loop = t_course = 0.0
     with blas_threads() as threads:
         for chunk in epoch_chunks(len(y), batch_size, n_chunks, np.random.default_rng(seed + 1)):
-            t_loop += _seconds(lambda: loop.train_batches(examples, chunk, eta))
-            t_course += _seconds(lambda: sgd_steps(model, X, y, chunk, eta))
+            t_loop += _seconds(loop.train_batches, examples, chunk, eta)
+            t_course += _seconds(sgd_steps, model, X, y, chunk, eta)
     return {
         "speedup": t_loop / t_course, "loop_s": t_loop, "course_s": t_course, "n_train": len(y),
         "threads": threads, "acc_loop": _accuracy(loop.predict(X_val), y_val),
@@ -126,23 +130,36 @@ def speedup_vs_loop(data, *, n_train=50_000, n_chunks=5, seed=0):
     }
 
 
-# ------------------------------------------------------------------------------ 2 and 3
+# ------------------------------------------------------------------------------ FLOP counts
+def forward_flops_per_example(dims):
+    """FLOPs (2 per multiply-add) of the forward products X W of every layer, per example."""
+    return sum(2 * d_in * d_out for d_in, d_out in pairwise(dims))
+
+
 def flops_per_example(dims):
-    """Floating-point operations (2 per multiply-add) of the matrix products a step executes.
+    """FLOPs of the matrix products a training step executes, per example.
 
     Forward X W for every layer, dW = X^T dZ for every layer, dX = dZ W^T for every layer but
     the first (the input needs no gradient, so course does not compute it). Element-wise work
     is not counted. The usual "6 x parameters" convention would also count the skipped dX of
     the first layer; ``nominal_flops_per_example`` gives that figure for comparison.
     """
-    pairs = list(zip(dims[:-1], dims[1:]))
-    return sum(2 * 2 * d_in * d_out for d_in, d_out in pairs) + sum(
-        2 * d_in * d_out for d_in, d_out in pairs[1:])
+    return 2 * forward_flops_per_example(dims) + forward_flops_per_example(dims[1:])
 
 
 def nominal_flops_per_example(dims):
     """6 x (number of weights): forward, dX and dW products of every layer."""
-    return sum(6 * d_in * d_out for d_in, d_out in zip(dims[:-1], dims[1:]))
+    return 3 * forward_flops_per_example(dims)
+
+
+def train_flops(dims, n_train, n_val, epochs):
+    """FLOPs of the products of ``course.train.train``: the steps and the per-epoch evaluation.
+
+    Each epoch trains on ``n_train`` examples and scores min(n_train, TRAIN_ACC_SAMPLES)
+    training examples and ``n_val`` validation examples (forward products only).
+    """
+    n_eval = min(n_train, TRAIN_ACC_SAMPLES) + n_val
+    return epochs * (n_train * flops_per_example(dims) + n_eval * forward_flops_per_example(dims))
 
 
 @functools.lru_cache(maxsize=2)
@@ -155,80 +172,158 @@ def _gemm_operands(n):
 
 
 def gemm_seconds(n=2048):
-    """Seconds for one float32 (n x n) @ (n x n) product (2 n^3 FLOPs) into a preallocated output."""
+    """Seconds of one float32 (n x n) @ (n x n) product (2 n^3 FLOPs) into a preallocated array."""
     A, B, C = _gemm_operands(n)
-    return _seconds(lambda: np.matmul(A, B, out=C))
+    t0 = time.perf_counter()
+    np.matmul(A, B, out=C)
+    return time.perf_counter() - t0
 
 
-def _torch_contender(torch, model_np, X, y, learning_rate):
-    """A PyTorch copy of a course ReLU network and a function running SGD over index batches."""
-    dims = model_np.layer_dims
+# ------------------------------------------------------------------------------ 2 and 3
+def course_train(init, data, optimizer, learning_rate, *, epochs, batch_size, seed):
+    """``course.train.train`` on a fresh network holding the weights ``init``.
+
+    Parameters
+    ----------
+    init : FullyConnectedNet
+        Its weights are copied; it is not trained.
+    data : ((X, y), (X_val, y_val))
+    optimizer : str
+        A key of ``course.optim.OPTIMIZERS``.
+
+    Returns
+    -------
+    history : dict from ``train``, and ``model`` under the key "model"
+    """
+    (X, y), (X_val, y_val) = data
+    model = FullyConnectedNet(init.layer_dims, activation=init.activation, output=init.output,
+                              rng=np.random.default_rng(0))
+    for name, p in init.params.items():
+        model.params[name][...] = p
+    history = train(model, X, y, X_val, y_val, optimizer=optimizer,
+                    optim_config={"learning_rate": learning_rate}, epochs=epochs,
+                    batch_size=batch_size, rng=np.random.default_rng(seed), verbose=False)
+    history["model"] = model
+    return history
+
+
+def torch_train(torch, init, data, optimizer, learning_rate, *, epochs, batch_size, seed):
+    """What ``course_train`` does, written as a PyTorch training loop.
+
+    The same network (its weights copied from ``init``, a ReLU ``FullyConnectedNet``), the
+    same random draws as ``course.train.train`` (the training-accuracy subset, then one
+    permutation per epoch), mini-batches gathered by indexing, ``torch.optim.SGD`` or
+    ``torch.optim.Adam`` with course's defaults, and per epoch the mean mini-batch loss and the
+    accuracy on the subset and on the validation set, scored ``EVAL_CHUNK`` rows at a time.
+
+    Returns
+    -------
+    history : dict with per-epoch lists "loss", "train_acc", "val_acc"; "predict" (X -> scores)
+    """
+    (X, y), (X_val, y_val) = data
+    dims = init.layer_dims
     layers = []
-    for l, (d_in, d_out) in enumerate(zip(dims[:-1], dims[1:]), start=1):
-        lin = torch.nn.Linear(d_in, d_out)
+    for l, (d_in, d_out) in enumerate(pairwise(dims), start=1):
+        linear = torch.nn.Linear(d_in, d_out)
         with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(model_np.params[f"W{l}"].T.copy()))
-            lin.bias.copy_(torch.from_numpy(model_np.params[f"b{l}"]))
-        layers += [lin, torch.nn.ReLU()]
+            linear.weight.copy_(torch.from_numpy(init.params[f"W{l}"].T.copy()))
+            linear.bias.copy_(torch.from_numpy(init.params[f"b{l}"]))
+        layers += [linear, torch.nn.ReLU()]
     net = torch.nn.Sequential(*layers[:-1])
-    opt = torch.optim.SGD(net.parameters(), lr=learning_rate)
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(net.parameters(), lr=learning_rate)
+    elif optimizer == "adam":
+        opt = torch.optim.Adam(net.parameters(), lr=learning_rate, betas=(0.9, 0.999), eps=1e-8)
+    else:
+        raise ValueError(f"no PyTorch twin for optimizer {optimizer!r}")
     loss_fn = torch.nn.CrossEntropyLoss()
 
-    def steps(batches):
-        for idx in batches:
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    subset = (np.sort(rng.choice(n, TRAIN_ACC_SAMPLES, replace=False))
+              if n > TRAIN_ACC_SAMPLES else np.arange(n))
+    X_acc, y_acc = X_t[torch.from_numpy(subset)], y[subset]
+    X_val_t = torch.from_numpy(X_val)
+
+    def accuracy(X_eval, y_eval):
+        with torch.no_grad():
+            scores = torch.cat([net(X_eval[i:i + EVAL_CHUNK])
+                                for i in range(0, len(X_eval), EVAL_CHUNK)])
+        return _accuracy(scores.numpy(), y_eval)
+
+    history = {"loss": [], "train_acc": [], "val_acc": []}
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(n))
+        total, steps = 0.0, 0
+        for start in range(0, n, batch_size):
+            idx = order[start:start + batch_size]
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(net(torch.from_numpy(X[idx])), torch.from_numpy(y[idx]))
+            loss = loss_fn(net(X_t[idx]), y_t[idx])
             loss.backward()
             opt.step()
+            total += loss.item()
+            steps += 1
+        history["loss"].append(total / steps)
+        history["train_acc"].append(accuracy(X_acc, y_acc))
+        history["val_acc"].append(accuracy(X_val_t, y_val))
 
     def predict(X_eval):
         with torch.no_grad():
             return net(torch.from_numpy(X_eval)).numpy()
 
-    return steps, predict
+    history["predict"] = predict
+    return history
 
 
-def mlp_benchmarks(data, *, n_chunks=8, seed=0, gemm_n=2048):
-    """Benchmarks 2 and 3 from the same timed epoch of the [784, 1024, 10] ReLU network.
+#: Learning rates of the two timed runs.
+LEARNING_RATES = {"sgd": 0.1, "adam": 1e-3}
 
-    Course, PyTorch (when installed) and a large A @ B take turns, chunk by chunk.
+
+def train_vs_torch(data, optimizer, *, rounds=3, epochs=1, n_train=50_000, batch_size=128,
+                   seed=0, gemm_n=2048):
+    """Benchmarks 2 and 3 for one optimizer: ``rounds`` turns of course.train and PyTorch.
+
+    Each round: one whole ``course_train`` run, one whole ``torch_train`` run (when torch is
+    installed), one large A @ B; every run starts from the same weights.
 
     Returns
     -------
-    dict with ``ratio_vs_torch`` (None without torch), ``gemm_fraction`` (course GFLOP/s over
-    the A @ B GFLOP/s, each as total work over total time) and the raw figures.
+    dict with ``ratio_vs_torch`` (median over rounds of course time / torch time; None
+    without torch), ``gemm_fraction`` (course's product FLOPs per second over the A @ B rate,
+    each as total work over total time), the times per round and the accuracies.
     """
     (X, y), (X_val, y_val), _ = data
-    dims, batch_size, lr = [784, 1024, 10], 128, 0.1
-    model = FullyConnectedNet(dims, activation="relu", output="softmax",
-                              rng=np.random.default_rng(seed))
+    split = ((X[:n_train], y[:n_train]), (X_val, y_val))
+    dims, lr = [784, 1024, 10], LEARNING_RATES[optimizer]
+    init = FullyConnectedNet(dims, activation="relu", output="softmax",
+                             rng=np.random.default_rng(seed))
     torch = _import_torch()
-    if torch is not None:
-        torch_steps, torch_predict = _torch_contender(torch, model, X, y, lr)
-
-    t_course = t_torch = 0.0
-    t_gemm = []
+    run = {"epochs": epochs, "batch_size": batch_size, "seed": seed + 1}
+    t_course, t_torch, t_gemm = [], [], []
     with blas_threads() as threads:
         gemm_seconds(gemm_n)  # warm-up
-        for chunk in epoch_chunks(len(y), batch_size, n_chunks, np.random.default_rng(seed + 1)):
-            t_course += _seconds(lambda: sgd_steps(model, X, y, chunk, lr))
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            ours = course_train(init, split, optimizer, lr, **run)
+            t_course.append(time.perf_counter() - t0)
             if torch is not None:
-                t_torch += _seconds(lambda: torch_steps(chunk))
+                t0 = time.perf_counter()
+                theirs = torch_train(torch, init, split, optimizer, lr, **run)
+                t_torch.append(time.perf_counter() - t0)
             t_gemm.append(gemm_seconds(gemm_n))
-    achieved = flops_per_example(dims) * len(y) / t_course / 1e9
-    # Both rates are total work over total time, so a burst of load from another process
-    # slows whichever contender it lands on, and neither side gets a more forgiving statistic.
-    gemm_flops = 2.0 * gemm_n ** 3
-    gemm = gemm_flops * len(t_gemm) / sum(t_gemm) / 1e9
+    flops = train_flops(dims, len(split[0][1]), len(y_val), epochs)
+    achieved = flops * rounds / sum(t_course) / 1e9
+    gemm = 2.0 * gemm_n ** 3 * rounds / sum(t_gemm) / 1e9
     result = {
-        "threads": threads, "course_s": t_course, "gflops": achieved, "gemm_gflops": gemm,
-        "nominal_fraction": nominal_flops_per_example(dims) * len(y) / t_course / 1e9 / gemm,
-        "gemm_gflops_max": gemm_flops / min(t_gemm) / 1e9, "gemm_fraction": achieved / gemm,
-        "n_train": len(y), "acc_course": _accuracy(model.predict(X_val), y_val),
-        "ratio_vs_torch": None,
+        "optimizer": optimizer, "threads": threads, "rounds": rounds, "epochs": epochs,
+        "n_train": len(split[0][1]), "course_s": t_course, "gflops": achieved,
+        "gemm_gflops": gemm, "gemm_fraction": achieved / gemm,
+        "acc_course": ours["val_acc"][-1], "ratio_vs_torch": None,
     }
     if torch is not None:
-        result.update(torch_s=t_torch, ratio_vs_torch=t_course / t_torch,
-                      torch_version=torch.__version__,
-                      acc_torch=_accuracy(torch_predict(X_val), y_val))
+        ratios = [c / t for c, t in zip(t_course, t_torch)]
+        result.update(torch_s=t_torch, ratio_vs_torch=float(np.median(ratios)),
+                      ratios=ratios, torch_version=torch.__version__,
+                      acc_torch=theirs["val_acc"][-1])
     return result

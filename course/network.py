@@ -4,14 +4,14 @@
 hidden layers affine + activation, the last layer affine only, parameters in a dict.
 ``FullyConnectedNet`` adds what notebooks 04-06 need: a choice of output and loss, dropout,
 batch normalization and L2/L1 penalties, with ``loss(X, y) -> (loss, grads)`` for training
-(``sgd_step`` for plain SGD in place) and ``predict(X) -> scores`` for evaluation.
+and ``predict(X) -> scores`` for evaluation. ``backprop`` hands each gradient on as soon as it
+is known, which lets ``course.train.train`` update the parameters in place (``course.inplace``).
 
 Taught in notebook 03 (forward and backward through L layers); used in 04, 05 and 06.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import get_blas_funcs
 
 from course.activations import ACTIVATIONS, sigmoid_backward, sigmoid_forward
 from course.init import initialize_params
@@ -27,7 +27,7 @@ from course.layers import (
 )
 from course.losses import mse_loss, one_hot, softmax_cross_entropy
 
-__all__ = ["l_layer_forward", "l_layer_backward", "FullyConnectedNet", "OUTPUTS"]
+__all__ = ["OUTPUTS", "FullyConnectedNet", "l_layer_backward", "l_layer_forward"]
 
 #: The output layers (and their losses) that ``FullyConnectedNet`` knows.
 OUTPUTS = ("softmax", "linear", "sigmoid_mse")
@@ -92,63 +92,6 @@ def l_layer_backward(dscores, caches):
     return {name: grads[name] for l in range(1, L + 1) for name in (f"W{l}", f"b{l}")}
 
 
-def _add_xt_dz(W, x, dz, alpha):
-    """W <- W + alpha * x^T dz, in place, as one BLAS gemm call (beta = 1).
-
-    Parameters
-    ----------
-    W : ndarray of shape (D, M), C-contiguous (it is updated in place)
-    x : ndarray of shape (N, D)
-    dz : ndarray of shape (N, M)
-    alpha : float
-    """
-    gemm = get_blas_funcs("gemm", (W,))
-    # BLAS is column-major: W (C order) is W^T in column-major order, and
-    # W^T + alpha dz^T x is gemm(alpha, a=dz^T, b=x^T transposed, beta=1, c=W^T)
-    out = gemm(alpha, dz.T, x.T, beta=1.0, c=W.T, trans_b=True, overwrite_c=True)
-    if not np.shares_memory(out, W):   # BLAS worked on a copy (W was not contiguous)
-        W[...] = out.T
-
-
-def _relu_in_place(z):
-    """ReLU written into z, for pre-activations the network owns: a = max(0, z).
-
-    The cache is ``a`` itself: a > 0 exactly where z > 0.
-    """
-    np.maximum(z, 0, out=z)
-    return z, z
-
-
-def _relu_backward_in_place(da, a):
-    """dz = da where a > 0, else 0, written into da (a gradient the network owns)."""
-    da *= a > 0
-    return da
-
-
-#: Activations the network applies in place, on arrays it allocated itself; they save one
-#: (N, H) array and its pass through memory per layer and direction. The others come from
-#: ``course.activations.ACTIVATIONS``.
-_IN_PLACE = {"relu": (_relu_in_place, _relu_backward_in_place)}
-
-
-#: Bytes in a cache line. The BLAS kernels load and store 64 bytes at a time (AVX-512); a
-#: weight matrix that starts on a line boundary keeps each of those accesses inside one line.
-CACHE_LINE = 64
-
-
-def _cache_aligned(a):
-    """A C-contiguous copy of ``a`` whose data starts on a cache-line boundary.
-
-    NumPy only promises 16-byte alignment. For the [784, 1024, 10] benchmark network, aligning
-    W1 made the two large products about 6% faster (``benchmarks/training.py``).
-    """
-    buf = np.empty(a.nbytes + CACHE_LINE, dtype=np.uint8)
-    start = -buf.ctypes.data % CACHE_LINE
-    out = buf[start:start + a.nbytes].view(a.dtype).reshape(a.shape)
-    out[...] = a
-    return out
-
-
 def _num_layers(params):
     """Number of layers L of a params dict holding W1 .. WL."""
     L = 0
@@ -204,7 +147,8 @@ class FullyConnectedNet:
         if len(layer_dims) < 2:
             raise ValueError("layer_dims needs at least an input and an output size")
         if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+            raise ValueError(f"unknown activation {activation!r}; "
+                             f"choose one of {sorted(ACTIVATIONS)}")
         if output not in OUTPUTS:
             raise ValueError(f"unknown output {output!r}; choose one of {OUTPUTS}")
         if keep_prob is not None and not 0 < keep_prob <= 1:
@@ -238,16 +182,11 @@ class FullyConnectedNet:
                     "running_mean": np.zeros(width, dtype=self.dtype),
                     "running_var": np.ones(width, dtype=self.dtype),
                 })
-        self.params = {name: _cache_aligned(p) for name, p in self.params.items()}
-
-    def _activation_pair(self):
-        """(forward, backward) of the hidden activation, the in-place pair where there is one."""
-        return _IN_PLACE.get(self.activation) or ACTIVATIONS[self.activation]
 
     def _forward(self, X, mode):
         """Scores (N, C) and the per-layer caches, in "train" or "test" mode."""
         p = self.params
-        forward, _ = self._activation_pair()
+        forward, _ = ACTIVATIONS[self.activation]
         a = np.asarray(X, dtype=self.dtype)
         caches = []
         for l in range(1, self.num_layers):
@@ -263,7 +202,7 @@ class FullyConnectedNet:
             caches.append((affine_cache, bn_cache, act_cache, drop_cache))
         L = self.num_layers
         scores, affine_cache = affine_forward(a, p[f"W{L}"], p[f"b{L}"])
-        caches.append(affine_cache)
+        caches.append((affine_cache, None, None, None))
         return scores, caches
 
     def _output_loss(self, scores, y):
@@ -298,86 +237,64 @@ class FullyConnectedNet:
         loss : float
         grads : dict with the keys and shapes of ``params``
         """
-        scores, caches = self._forward(X, "train")
-        loss, dout = self._output_loss(scores, y)
         grads = {}
 
-        def weight_grad(name, x, dz):
+        def take_weight_grad(name, x, dz, penalty):
             grads[name] = x.T @ dz
-            penalty = self._penalty_grad(self.params[name])
             if penalty is not None:
                 grads[name] += penalty
 
-        self._backward(dout, caches, weight_grad, grads.__setitem__)
-        return loss + self._penalty(), {name: grads[name] for name in self.params}
+        loss = self.backprop(X, y, take_weight_grad, grads.__setitem__)
+        return loss, {name: grads[name] for name in self.params}
 
-    def sgd_step(self, X, y, learning_rate):
-        """One step of plain mini-batch SGD on every parameter, p <- p - learning_rate * dL/dp.
+    def backprop(self, X, y, take_weight_grad, take_grad):
+        """Forward and backward pass in training mode, handing on each gradient once known.
 
-        The same update as ``loss(X, y)`` followed by ``params[k] -= learning_rate * grads[k]``,
-        done faster: each weight matrix is updated by the product that computes its gradient,
-        W <- W - learning_rate * x^T dz, in one BLAS call (gemm with beta = 1) that writes into
-        W, so the gradient matrix is never stored and W is read and written once.
+        Walks the layers from L down to 1. For W[l] it calls ``take_weight_grad(name, x, dz,
+        penalty)`` with dW = x^T dz + penalty (x (N, D_l) the layer's input, dz (N, H_l), penalty
+        the gradient of the L2/L1 terms, shaped like W, or None); for every other parameter
+        ``take_grad(name, g)``. Each call comes after the last use of that parameter, so the
+        callback may update it in place: that is how ``course.train.train`` updates parameters
+        without storing the weight gradients (``course.inplace``).
 
         Parameters
         ----------
         X : ndarray of shape (N, D)
         y : labels or targets, as for ``loss``
-        learning_rate : float
+        take_weight_grad, take_grad : callables, as above
 
         Returns
         -------
         loss : float
-            The loss before the step (what ``loss(X, y)`` returns).
+            Data loss + penalties, computed before any callback runs.
         """
         scores, caches = self._forward(X, "train")
-        loss, dout = self._output_loss(scores, y)
+        loss, dz = self._output_loss(scores, y)
         loss += self._penalty()
-        dout *= learning_rate   # backprop is linear in dout: every gradient below comes scaled
-        params = self.params
-
-        def weight_step(name, x, dz):
-            W = params[name]
-            penalty = self._penalty_grad(W)
-            if penalty is not None:
-                W -= learning_rate * penalty
-            _add_xt_dz(W, x, dz, -1.0)
-
-        def step(name, scaled_grad):
-            params[name] -= scaled_grad
-
-        self._backward(dout, caches, weight_step, step)
+        for l in range(self.num_layers, 0, -1):
+            x, W = caches[l - 1][0]
+            x = x.reshape(x.shape[0], -1)
+            # the products of affine_backward, but no dx for the first layer: the input needs
+            # no gradient, and dx = dz W1^T would be the largest product of the step
+            da = dz @ W.T if l > 1 else None
+            take_weight_grad(f"W{l}", x, dz, self._penalty_grad(W))
+            take_grad(f"b{l}", dz.sum(axis=0))
+            if l > 1:
+                dz = self._hidden_backward(l - 1, da, caches[l - 2], take_grad)
         return loss
 
-    def _backward(self, dout, caches, weight_grad, grad):
-        """Walk the layers from L down to 1 and hand every parameter's gradient on.
-
-        ``weight_grad(name, x, dz)`` receives W[l]'s gradient as its factors (dW = x^T dz with
-        x (N, D_l) the layer's input and dz (N, H_l)); ``grad(name, g)`` receives every other
-        parameter's gradient. Both are called once the gradient for the layer below has been
-        computed, so they may update the parameter in place.
-        """
-        _, act_backward = self._activation_pair()
-        L = self.num_layers
-        dz = dout
-        for l in range(L, 0, -1):
-            if l == L:
-                affine_cache = caches[L - 1]
-            else:
-                affine_cache, bn_cache, act_cache, drop_cache = caches[l - 1]
-                if drop_cache is not None:
-                    da = dropout_backward(da, drop_cache)
-                dz = act_backward(da, act_cache)
-                if bn_cache is not None:
-                    dz, dgamma, dbeta = batchnorm_backward(dz, bn_cache)
-                    grad(f"gamma{l}", dgamma)
-                    grad(f"beta{l}", dbeta)
-            x, W = affine_cache
-            x = x.reshape(x.shape[0], -1)
-            if l > 1:  # the input needs no gradient: skip dx = dz W1^T, the largest product
-                da = dz @ W.T
-            weight_grad(f"W{l}", x, dz)
-            grad(f"b{l}", dz.sum(axis=0))
+    def _hidden_backward(self, l, da, cache, take_grad):
+        """Back through hidden layer l's dropout, activation and batch norm: dz (N, H_l) from da."""
+        _, bn_cache, act_cache, drop_cache = cache
+        if drop_cache is not None:
+            da = dropout_backward(da, drop_cache)
+        _, act_backward = ACTIVATIONS[self.activation]
+        dz = act_backward(da, act_cache)
+        if bn_cache is not None:
+            dz, dgamma, dbeta = batchnorm_backward(dz, bn_cache)
+            take_grad(f"gamma{l}", dgamma)
+            take_grad(f"beta{l}", dbeta)
+        return dz
 
     def _penalty(self):
         """0.5 * l2 * sum W^2 + l1 * sum |W| over the weight matrices."""

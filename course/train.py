@@ -16,10 +16,12 @@ from __future__ import annotations
 import numpy as np
 from tqdm import tqdm
 
+from course.inplace import in_place_step
 from course.optim import OPTIMIZERS
 from course.regularization import EarlyStopping
 
-__all__ = ["iterate_minibatches", "accuracy", "confusion_matrix", "predict_in_chunks", "train"]
+__all__ = ["accuracy", "confusion_matrix", "iterate_minibatches", "predict_in_chunks", "pure_step",
+           "train"]
 
 #: training accuracy is measured on at most this many (fixed) training examples
 TRAIN_ACC_SAMPLES = 10_000
@@ -150,13 +152,41 @@ def predict_in_chunks(model, X, chunk_size=4096):
     )
 
 
+def pure_step(model, update, configs):
+    """The textbook training step: loss and gradients, then ``update`` on every parameter.
+
+    Parameters
+    ----------
+    model : object with ``params`` and ``loss(X, y) -> (loss, grads)``
+    update : callable ``update(w, dw, config) -> (w, config)``
+    configs : dict name -> dict, one optimizer config per parameter
+
+    Returns
+    -------
+    step : callable
+        ``step(X_batch, y_batch) -> loss``; it stores each updated parameter in ``model.params``.
+    """
+    params = model.params
+
+    def step(X_batch, y_batch):
+        loss, grads = model.loss(X_batch, y_batch)
+        for name, config in configs.items():
+            params[name], _ = update(params[name], grads[name], config)
+        return loss
+
+    return step
+
+
 def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
           optim_config=None, epochs=10, batch_size=64, rng, lr_schedule=None,
           early_stopping=None, augment=None, verbose=True):
     """Train ``model`` with mini-batch gradient descent and record its progress.
 
     Each step: take a mini-batch, (optionally) augment it, compute loss and gradients, and
-    apply ``w, config = update(w, dw, config)`` to every parameter.
+    apply ``w, config = update(w, dw, config)`` to every parameter. With one of
+    ``course.optim``'s optimizers and a ``FullyConnectedNet`` the same updates are made in
+    place, into the arrays of ``model.params`` (``course.inplace``, tested to follow the same
+    trajectory); any other optimizer or model gets exactly the loop above.
 
     Parameters
     ----------
@@ -204,10 +234,10 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
         raise ValueError("early_stopping needs validation data (X_val, y_val)")
 
     params = model.params
-    names = list(params)
     base_config = dict(optim_config or {})
-    configs = [dict(base_config) for _ in names]
+    configs = {name: dict(base_config) for name in params}
     lr = float(base_config.get("learning_rate", 1e-2))
+    step = in_place_step(model, update, configs) or pure_step(model, update, configs)
 
     n = X_train.shape[0]
     if n > TRAIN_ACC_SAMPLES:
@@ -221,21 +251,18 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
     for epoch in bar:
         if lr_schedule is not None:
             lr = float(lr_schedule(epoch))
-            for config in configs:
+            for config in configs.values():
                 config["learning_rate"] = lr
 
         total, steps = 0.0, 0
         for X_batch, y_batch in iterate_minibatches(X_train, y_train, batch_size, rng):
             if augment is not None:
                 X_batch = augment(X_batch, rng)
-            loss, grads = model.loss(X_batch, y_batch)
-            total += loss
+            total += step(X_batch, y_batch)
             steps += 1
-            for name, config in zip(names, configs):
-                params[name], _ = update(params[name], grads[name], config)
 
         if configs:
-            lr = float(configs[0].get("learning_rate", lr))
+            lr = float(next(iter(configs.values())).get("learning_rate", lr))
         history["loss"].append(float(total) / max(steps, 1))
         history["train_acc"].append(accuracy(predict_in_chunks(model, X_acc), y_acc))
         history["val_acc"].append(

@@ -17,6 +17,7 @@ passed as an argument), ``str``, ``arr`` (key into the arrays), ``tuple``,
 ``np.random.Generator``'s state), ``cb`` (a callable of the other side) and ``handle`` (an
 object that stays in the kernel, such as a student's cache object).
 """
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_ITEMS = 10_000          # longest iterator or container read from a student's answer
+MAX_ITEMS = 10_000  # longest iterator or container read from a student's answer
 MAX_STR = 10_000
-ARRAY_KINDS = "biufc"       # bool, integers, floats, complex: nothing that needs pickles
+ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickles
 
 
 class Codec:
@@ -62,7 +63,11 @@ class Codec:
         if isinstance(value, np.generic):
             if value.dtype.kind not in ARRAY_KINDS:
                 return self.object_node(value)
-            return {"t": "scalar", "dtype": value.dtype.str, "k": self._array_key(np.asarray(value))}
+            return {
+                "t": "scalar",
+                "dtype": value.dtype.str,
+                "k": self._array_key(np.asarray(value)),
+            }
         if isinstance(value, int):
             return {"t": "int", "v": int(value)}
         if isinstance(value, float):
@@ -74,7 +79,9 @@ class Codec:
             if arr.dtype.kind not in ARRAY_KINDS:
                 return self.object_node(value)
             return {"t": "arr", "k": self._array_key(arr)}
-        if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        if isinstance(value, np.dtype) or (
+            isinstance(value, type) and issubclass(value, np.generic)
+        ):
             return {"t": "dtype", "v": np.dtype(value).str, "type": isinstance(value, type)}
         if value in (float, int, bool, complex):
             return {"t": "pytype", "v": value.__name__}
@@ -82,13 +89,17 @@ class Codec:
             return {"t": "rng", "state": _jsonable_state(value.bit_generator.state)}
         if isinstance(value, (tuple, list)):
             items = list(value)[:MAX_ITEMS]
-            return {"t": type(value).__name__ if type(value) in (tuple, list) else "list",
-                    "v": [self.encode(v, depth + 1) for v in items]}
+            return {
+                "t": type(value).__name__ if type(value) in (tuple, list) else "list",
+                "v": [self.encode(v, depth + 1) for v in items],
+            }
         if isinstance(value, dict):
             if not all(isinstance(k, str) for k in value):
                 return self.object_node(value)
-            return {"t": "dict", "v": {k: self.encode(v, depth + 1)
-                                       for k, v in list(value.items())[:MAX_ITEMS]}}
+            return {
+                "t": "dict",
+                "v": {k: self.encode(v, depth + 1) for k, v in list(value.items())[:MAX_ITEMS]},
+            }
         if is_iterator(value):
             return {"t": "iter", "v": [self.encode(v, depth + 1) for v in take(value)]}
         if callable(value) and self.callable_node is not None and not isinstance(value, type):
@@ -133,7 +144,9 @@ class Codec:
             items = [self.decode(v, depth + 1) for v in node["v"][:MAX_ITEMS]]
             return tuple(items) if t == "tuple" else iter(items) if t == "iter" else items
         if t == "dict":
-            return {str(k): self.decode(v, depth + 1) for k, v in list(node["v"].items())[:MAX_ITEMS]}
+            return {
+                str(k): self.decode(v, depth + 1) for k, v in list(node["v"].items())[:MAX_ITEMS]
+            }
         if t in ("cb", "handle", "opaque") and self.resolve is not None:
             return self.resolve(node)
         raise ValueError(f"unknown value type {t!r}")
@@ -158,8 +171,10 @@ def _jsonable_state(state):
 
 def is_iterator(value) -> bool:
     return isinstance(value, types.GeneratorType) or (
-        hasattr(value, "__next__") and hasattr(value, "__iter__")
-        and not isinstance(value, (np.ndarray, str, bytes)))
+        hasattr(value, "__next__")
+        and hasattr(value, "__iter__")
+        and not isinstance(value, (np.ndarray, str, bytes))
+    )
 
 
 def take(iterator):
@@ -232,7 +247,7 @@ class KernelAgent:
     def __init__(self, namespace: dict, callback):
         self.namespace, self.callback = namespace, callback
         self.objects: dict[int, object] = {}
-        self.active: list = []   # (args, kwargs) of the calls in progress, innermost last
+        self.active: list = []  # (args, kwargs) of the calls in progress, innermost last
 
     def handle(self, request: dict, arrays: dict) -> tuple[dict, dict]:
         """Serve one request: ``bind`` (names -> handles) or ``call`` (a handle with arguments)."""
@@ -241,7 +256,7 @@ class KernelAgent:
             if request["op"] == "bind":
                 return {"handles": self._bind(request)}, {}
             return self._call(request, codec)
-        except BaseException as exc:   # the student's code raised: that is its answer
+        except BaseException as exc:  # the student's code raised: that is its answer
             return {"raised": raised(exc)}, {}
 
     def _codec(self, arrays) -> Codec:
@@ -270,8 +285,9 @@ class KernelAgent:
     def _call(self, request, codec: Codec) -> tuple[dict, dict]:
         fn = self.objects[int(request["handle"])]
         if request.get("replace"):
-            fn = self._with_globals(fn, {name: self._stub(int(i), name)
-                                         for name, i in request["replace"].items()})
+            fn = self._with_globals(
+                fn, {name: self._stub(int(i), name) for name, i in request["replace"].items()}
+            )
         args = codec.decode(request["args"])
         kwargs = codec.decode(request["kwargs"])
         self.active.append((args, kwargs))
@@ -297,6 +313,7 @@ class KernelAgent:
 
     def _stub(self, key: int, name: str):
         """A kernel-side function that runs the grader's callable ``key``."""
+
         def call(*args, **kwargs):
             # the arguments of the call in progress travel along both ways, so that a grader-side
             # function reading them sees what the student's code did to them so far
@@ -308,10 +325,11 @@ class KernelAgent:
             if "raised" in message:
                 raise RuntimeError(f"{name} raised {message['raised']}")
             reply = self._codec(arrays)
-            if self.active and "outer" in message:   # first: the callee's own arguments win
+            if self.active and "outer" in message:  # first: the callee's own arguments win
                 sync(self.active[-1][0], self.active[-1][1], reply.decode(message["outer"]))
             sync(list(args), kwargs, reply.decode(message["args_after"]))
             return reply.decode(message["out"])
+
         call.__name__ = call.__qualname__ = name
         return call
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 import logging
-import secrets
 import multiprocessing
 import os
+import secrets
 import subprocess
 import sys
 import warnings
@@ -22,8 +22,15 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, LimitOutput,
-                                    OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
 from nbgrader.utils import is_grade
 from tqdm import tqdm
 
@@ -269,7 +276,7 @@ def _run(pending, results, work, jobs, progress, prepare) -> None:
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
     bar = tqdm(total=len(pending), unit="nb", desc="grading", disable=not progress, smoothing=0.1)
     todo = [(n, sub, key, None, nb) for n, sub, key, nb in pending]
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         broken = []
         # forkserver: workers are forked from a clean server process that has imported the
         # worker code once (importing nbformat costs seconds); plain fork would inherit the
@@ -309,7 +316,7 @@ def _run(pending, results, work, jobs, progress, prepare) -> None:
         if not broken:
             break
         todo = broken
-    for n, sub, key, job, _ in broken:
+    for n, sub, _key, _job, _ in broken:
         sub.problem = "grader error, not graded (a worker process was killed); run again"
         results[n] = invalid_record(sub)
         bar.update(1)

@@ -7,6 +7,7 @@ secret, so it sees the same inputs. When the two transcripts agree call by call,
 code behaves exactly like that bug, and the feedback shows the bug's diagnosis (never the
 hidden inputs or code).
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,8 +22,9 @@ from grader.trusted import LocalTransport, run_check, same_transcript
 
 
 @functools.lru_cache(maxsize=512)
-def buggy_transcript(source: str, assignment: str, grade_id: str, bug_id: str,
-                     secret: str) -> list | None:
+def buggy_transcript(
+    source: str, assignment: str, grade_id: str, bug_id: str, secret: str
+) -> list | None:
     """The transcript of ``grade_id``'s check on the source notebook's solution with one bug
     applied (once per worker process and secret: a class of 300 shares them)."""
     nb = nbformat.read(source, as_version=4)
@@ -33,19 +35,31 @@ def buggy_transcript(source: str, assignment: str, grade_id: str, bug_id: str,
 
 def _attempted(transcript: list) -> bool:
     return bool(transcript) and not any(
-        str(reply.get("raised", "")).startswith("NotImplementedError") for _, reply, _ in transcript)
+        str(reply.get("raised", "")).startswith("NotImplementedError") for _, reply, _ in transcript
+    )
 
 
-def diagnose(exercise: registry.Exercise, transcript: list, source: Path | None = None) -> list[str]:
+def diagnose(
+    exercise: registry.Exercise, transcript: list, source: Path | None = None
+) -> list[str]:
     """Diagnoses of the catalogued bugs whose behaviour the student's transcript matches.
 
     ``source``: the instructor's notebook the bugs are applied to (default: ``solutions/``)."""
     if not exercise.diagnosable or not _attempted(transcript):
         return []
-    bugs = [b for ex in registry.exercises(exercise.notebook) for b in ex.bugs
-            if exercise.grade_id in b.failing_cells()]
+    bugs = [
+        b
+        for ex in registry.exercises(exercise.notebook)
+        for b in ex.bugs
+        if exercise.grade_id in b.failing_cells()
+    ]
     source = str(source or harness.SOLUTIONS / exercise.notebook / f"{exercise.notebook}.ipynb")
     secret = current_secret()
-    return [bug.diagnosis for bug in bugs
-            if same_transcript(transcript, buggy_transcript(source, exercise.notebook,
-                                                            exercise.grade_id, bug.id, secret))]
+    return [
+        bug.diagnosis
+        for bug in bugs
+        if same_transcript(
+            transcript,
+            buggy_transcript(source, exercise.notebook, exercise.grade_id, bug.id, secret),
+        )
+    ]

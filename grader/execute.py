@@ -25,8 +25,8 @@ from pathlib import Path
 import nbformat
 import psutil
 from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
 from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Dict
 

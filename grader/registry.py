@@ -5,14 +5,15 @@ of :class:`Exercise`, next to their hidden checks and their catalogued bugs (``B
 bundle, grading, diagnosis, the catalog test and the documentation figures all read them here;
 nothing re-parses notebook text to learn which exercises a notebook has.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import functools
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO / "solutions"
@@ -51,7 +52,9 @@ class Bug:
         """``source`` with the bug applied; refuses when ``old`` is not unique."""
         count = source.count(self.old)
         if count != 1:
-            raise ValueError(f"bug {self.id}: {self.old!r} occurs {count} times in cell {self.cell}")
+            raise ValueError(
+                f"bug {self.id}: {self.old!r} occurs {count} times in cell {self.cell}"
+            )
         return source.replace(self.old, self.new)
 
 
@@ -109,8 +112,11 @@ class Exercise:
 
 def notebooks() -> list[str]:
     """Assignment ids that have a solution notebook and an exercise module, in order."""
-    return [p.name for p in sorted(SOLUTIONS.iterdir())
-            if (p / f"{p.name}.ipynb").is_file() and module_name(p.name) is not None]
+    return [
+        p.name
+        for p in sorted(SOLUTIONS.iterdir())
+        if (p / f"{p.name}.ipynb").is_file() and module_name(p.name) is not None
+    ]
 
 
 def module_name(assignment: str) -> str | None:
@@ -119,7 +125,7 @@ def module_name(assignment: str) -> str | None:
     return name if (REPO / "grader" / "exercises" / f"nb{assignment[:2]}.py").is_file() else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def exercises(assignment: str) -> tuple[Exercise, ...]:
     """The registered exercises of one notebook, with notebook and bugs filled in."""
     name = module_name(assignment)
@@ -130,9 +136,15 @@ def exercises(assignment: str) -> tuple[Exercise, ...]:
     out = []
     for ex in module.EXERCISES:
         mine = tuple(b for b in bugs if b.cell == ex.solution_cell)
-        out.append(dataclasses.replace(ex, functions=tuple(ex.functions),
-                                       references=tuple(ex.references), notebook=assignment,
-                                       bugs=mine))
+        out.append(
+            dataclasses.replace(
+                ex,
+                functions=tuple(ex.functions),
+                references=tuple(ex.references),
+                notebook=assignment,
+                bugs=mine,
+            )
+        )
     return tuple(out)
 
 
@@ -160,5 +172,11 @@ def first_notebook(reference: str) -> str:
 def withheld_references(assignment: str) -> list[str]:
     """``course`` names whose reference stays out of the bundle and grading kernel of
     ``assignment``: the answers of its own exercises and of every later notebook's."""
-    return sorted({ref for ex in all_exercises() for ref in ex.references
-                   if first_notebook(ref) >= assignment})
+    return sorted(
+        {
+            ref
+            for ex in all_exercises()
+            for ref in ex.references
+            if first_notebook(ref) >= assignment
+        }
+    )

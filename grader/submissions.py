@@ -142,7 +142,7 @@ def _from_canvas(files: list[Path], wanted: list[str], known: list[str]) -> list
             found[(uid, base)] = (sid, sub, count)
         else:
             found[(uid, base)] = (previous[0], previous[1], previous[2] + 1)
-    for (uid, base), (sid, sub, count) in sorted(found.items()):
+    for (_uid, _base), (sid, sub, count) in sorted(found.items()):
         if count > 1:
             sub.flags.append(f"{count} files, graded the latest (submission {sid})")
         out.append(sub)

@@ -6,6 +6,7 @@ check in this process against the live kernel (``grader.trusted``), scans the st
 for attacks on the grader (flags only), and returns the executed notebook with the verdicts.
 Only the parent writes the gradebook.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,14 +21,14 @@ import nbformat
 from . import registry
 from .config import Limits
 from .diagnose import diagnose
-from .exercises.common import use_secret
 from .execute import execute_notebook, kernel_env
+from .exercises.common import use_secret
 from .integrity import scan_submission, summarize
 from .sandbox import enforced
 from .trusted import run_check
 
-MIN_CPU_SECONDS = 30.0   # CPU seconds any hidden check may use, however cheap its reference
-BUDGET_FACTOR = 20.0     # times the reference's declared cost
+MIN_CPU_SECONDS = 30.0  # CPU seconds any hidden check may use, however cheap its reference
+BUDGET_FACTOR = 20.0  # times the reference's declared cost
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -46,6 +47,7 @@ def _watch_parent(parent_pid: int) -> None:
                 pass
             if os.getppid() != first_ppid:
                 os._exit(1)
+
     threading.Thread(target=loop, daemon=True).start()
 
 
@@ -57,7 +59,7 @@ def init_worker(parent_pid: int) -> None:
 def _integrity_flags(nb, source_nb) -> list[str]:
     try:
         summary = summarize(scan_submission(nb, source_nb))
-    except Exception:   # the scan is advisory; a parse failure is not the student's problem
+    except Exception:  # the scan is advisory; a parse failure is not the student's problem
         return []
     return [f"review: {summary}"] if summary else []
 
@@ -72,16 +74,21 @@ def _diagnoses(exercise, verdict, source: Path) -> list[str]:
 
 def grade_cell_checker(assignment: str, source: Path, channel: Path, verdicts: dict):
     """The ``on_grade_cell`` hook: run the exercise's hidden check here, against the kernel."""
+
     def check(grade_id, session):
         exercise = registry.exercise(assignment, grade_id)
-        transport = session.transport(cpu_budget=max(MIN_CPU_SECONDS, BUDGET_FACTOR * exercise.budget),
-                                      channel=channel)
+        transport = session.transport(
+            cpu_budget=max(MIN_CPU_SECONDS, BUDGET_FACTOR * exercise.budget), channel=channel
+        )
         verdict = run_check(exercise, transport)
         if not verdict.passed and verdict.status == "failed":
-            verdict.message = "; ".join([verdict.message] + [
-                f"Likely mistake: {d}" for d in _diagnoses(exercise, verdict, source)])
+            verdict.message = "; ".join(
+                [verdict.message]
+                + [f"Likely mistake: {d}" for d in _diagnoses(exercise, verdict, source)]
+            )
         verdicts[grade_id] = verdict
         return verdict.status not in ("time limit", "kernel exited")
+
     return check
 
 
@@ -108,16 +115,24 @@ def run_job(job: dict) -> dict:
             d.mkdir()
         nbformat.write(nb, str(cwd / f"{job['assignment']}.ipynb"))
         env = kernel_env(home, job.get("env", {}))
-        checker = grade_cell_checker(job["assignment"], Path(job["source"]), tmp / "channel",
-                                     verdicts)
+        checker = grade_cell_checker(
+            job["assignment"], Path(job["source"]), tmp / "channel", verdicts
+        )
         box = {"run_dir": tmp, "code": job.get("code_paths", []), "exclude": []}
         with use_secret(job["secret"]):
             executed, events = execute_notebook(nb, cwd, limits, env, box, on_grade_cell=checker)
         applied = enforced(tmp)
-    return {"nb": nbformat.writes(executed), "events": events, "sandbox": applied,
-            "verdicts": {g: {"passed": v.passed, "message": v.message, "status": v.status}
-                         for g, v in verdicts.items()},
-            "flags": _integrity_flags(nb, source_nb), "seconds": time.monotonic() - started}
+    return {
+        "nb": nbformat.writes(executed),
+        "events": events,
+        "sandbox": applied,
+        "verdicts": {
+            g: {"passed": v.passed, "message": v.message, "status": v.status}
+            for g, v in verdicts.items()
+        },
+        "flags": _integrity_flags(nb, source_nb),
+        "seconds": time.monotonic() - started,
+    }
 
 
 def limits_dict(limits: Limits) -> dict:

@@ -9,6 +9,7 @@ import pytest
 from benchmarks import training
 from benchmarks.nielsen_loop import LoopNetwork, as_column_examples
 from course.network import FullyConnectedNet
+from course.train import TRAIN_ACC_SAMPLES
 
 
 def _digits_like(n, d, classes, seed):
@@ -17,7 +18,8 @@ def _digits_like(n, d, classes, seed):
 
 
 def test_loop_baseline_makes_the_same_steps_as_course():
-    """Nielsen's per-example algorithm and sgd_step agree on every weight after three steps."""
+    """Nielsen's per-example algorithm and train()'s SGD step agree on every weight after three
+    steps."""
     sizes, eta = [6, 5, 3], 3.0
     X, y = _digits_like(12, 6, 3, 0)
     loop = LoopNetwork(sizes, np.random.default_rng(1))
@@ -56,15 +58,53 @@ def test_epoch_chunks_visit_every_example_once(n, batch_size, n_chunks):
     np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(n))
 
 
-def test_torch_contender_makes_the_same_steps_as_course():
-    """The PyTorch copy starts from the course weights and takes the same SGD steps."""
+def test_train_flops_count_steps_and_evaluation():
+    """Two epochs: every step's products, then the forward products of the scored examples."""
+    dims = [6, 4, 3]
+    forward = 2 * (6 * 4 + 4 * 3)
+    step = training.flops_per_example(dims)
+    assert training.forward_flops_per_example(dims) == forward
+    assert training.train_flops(dims, 50, 20, 2) == 2 * (50 * step + (50 + 20) * forward)
+    # at most TRAIN_ACC_SAMPLES training examples are scored per epoch
+    n = TRAIN_ACC_SAMPLES + 5
+    assert training.train_flops(dims, n, 0, 1) == n * step + TRAIN_ACC_SAMPLES * forward
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.5), ("adam", 0.01)])
+def test_torch_loop_does_the_work_of_course_train(optimizer, lr):
+    """Same start, same batches, same optimizer: the same history and final scores."""
     torch = pytest.importorskip("torch")
-    X, y = _digits_like(40, 8, 4, 2)
-    model = FullyConnectedNet([8, 16, 4], activation="relu", output="softmax",
-                              rng=np.random.default_rng(3))
-    torch_steps, torch_predict = training._torch_contender(torch, model, X, y, 0.5)
-    np.testing.assert_allclose(torch_predict(X), model.predict(X), rtol=1e-5, atol=1e-6)
-    batches = [np.arange(0, 16), np.arange(16, 40)]
-    torch_steps(batches)
-    training.sgd_steps(model, X, y, batches, 0.5)
-    np.testing.assert_allclose(torch_predict(X), model.predict(X), rtol=1e-4, atol=1e-5)
+    X, y = _digits_like(60, 8, 4, 2)
+    data = ((X[:40], y[:40]), (X[40:], y[40:]))
+    init = FullyConnectedNet([8, 16, 4], activation="relu", output="softmax",
+                             rng=np.random.default_rng(3))
+    run = {"epochs": 3, "batch_size": 16, "seed": 4}
+    ours = training.course_train(init, data, optimizer, lr, **run)
+    theirs = training.torch_train(torch, init, data, optimizer, lr, **run)
+    np.testing.assert_allclose(theirs["loss"], ours["loss"], rtol=1e-4)
+    np.testing.assert_allclose(theirs["train_acc"], ours["train_acc"], atol=1 / 40)
+    np.testing.assert_allclose(theirs["val_acc"], ours["val_acc"], atol=1 / 20)
+    np.testing.assert_allclose(theirs["predict"](X), ours["model"].predict(X), rtol=1e-4,
+                               atol=1e-5)
+    # course_train copies init: a second run starts from the same weights
+    again = training.course_train(init, data, optimizer, lr, **run)
+    assert again["loss"] == ours["loss"]
+
+
+def test_course_train_runs_the_in_place_path(monkeypatch):
+    """The timed course run is train()'s fast path (the one students get), not the pure loop."""
+    from course import train as course_train_module
+
+    calls = []
+    original = course_train_module.in_place_step
+
+    def spy(model, update, configs):
+        step = original(model, update, configs)
+        calls.append(step is not None)
+        return step
+
+    monkeypatch.setattr(course_train_module, "in_place_step", spy)
+    X, y = _digits_like(30, 8, 4, 5)
+    init = FullyConnectedNet([8, 16, 4], rng=np.random.default_rng(6))
+    training.course_train(init, ((X, y), (X, y)), "adam", 0.01, epochs=1, batch_size=10, seed=0)
+    assert calls == [True]

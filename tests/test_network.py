@@ -126,49 +126,40 @@ def _twins(dims, seed, **options):
     ("softmax", {"keep_prob": 0.5, "batchnorm": True, "l2": 0.1}),
 ])
 @pytest.mark.parametrize("N", [1, 7])
-def test_sgd_step_is_loss_then_update(dtype, output, options, N):
-    """The fused step makes the same update as loss() followed by p -= lr * grad, every option."""
+def test_backprop_callbacks_may_update_in_place(dtype, output, options, N):
+    """Updating each parameter inside backprop's callbacks = loss() then p -= lr * grad."""
     X, y = _data(N, 5, 3, 40 + N, regression=output == "linear")
-    fused, plain = _twins([5, 8, 6, 3], 9, output=output, dtype=dtype, **options)
+    eager, plain = _twins([5, 8, 6, 3], 9, output=output, dtype=dtype, **options)
     lr = 0.3
+
+    def take_weight_grad(name, x, dz, penalty):
+        grad = x.T @ dz + (0 if penalty is None else penalty)
+        assert grad.shape == eager.params[name].shape
+        eager.params[name] -= lr * grad
+
+    def take_grad(name, g):
+        eager.params[name] -= lr * g
+
     for _ in range(3):
         expected_loss, grads = plain.loss(X, y)
         for name, grad in grads.items():
             plain.params[name] -= lr * grad
-        assert fused.sgd_step(X, y, lr) == pytest.approx(expected_loss, rel=1e-5)
+        loss = eager.backprop(X, y, take_weight_grad, take_grad)
+        assert loss == pytest.approx(expected_loss, rel=1e-5 if dtype == np.float32 else 1e-12)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     for name, p in plain.params.items():
-        assert fused.params[name].dtype == dtype
-        np.testing.assert_allclose(fused.params[name], p, rtol=tol, atol=tol, err_msg=name)
+        assert eager.params[name].dtype == dtype
+        np.testing.assert_allclose(eager.params[name], p, rtol=tol, atol=tol, err_msg=name)
 
 
-def test_sgd_step_updates_non_contiguous_weights():
-    """Weights that are not C-contiguous (e.g. assigned by hand) are still updated in place."""
+def test_backprop_hands_on_every_parameter_once_from_the_top():
     X, y = _data(4, 5, 3, 1)
-    fused, plain = _twins([5, 6, 3], 2, dtype=np.float64)
-    for model in (fused, plain):
-        model.params["W1"] = np.asfortranarray(model.params["W1"])
-    W1 = fused.params["W1"]
-    _, grads = plain.loss(X, y)
-    fused.sgd_step(X, y, 0.5)
-    assert fused.params["W1"] is W1
-    np.testing.assert_allclose(W1, plain.params["W1"] - 0.5 * grads["W1"], rtol=1e-12)
-
-
-def test_parameters_start_on_cache_lines_and_stay_there():
-    """Every parameter is a 64-byte-aligned copy of its initial value; sgd_step keeps the arrays."""
-    dims = [5, 16, 7, 3]
-    model = network.FullyConnectedNet(dims, batchnorm=True, rng=np.random.default_rng(3))
-    expected = initialize_params(dims, "he", np.random.default_rng(3), np.float32)
-    for name, p in model.params.items():
-        assert p.ctypes.data % 64 == 0, name
-        assert p.flags.c_contiguous and p.flags.writeable, name
-        if name in expected:
-            np.testing.assert_array_equal(p, expected[name], err_msg=name)
-    arrays = dict(model.params)
-    X, y = _data(6, 5, 3, 8)
-    model.sgd_step(X, y, 0.1)
-    assert all(model.params[name] is arrays[name] for name in arrays)
+    model = _net([5, 6, 4, 3], batchnorm=True, l1=0.1)
+    order = []
+    model.backprop(X, y, lambda name, x, dz, penalty: order.append(name),
+                   lambda name, g: order.append(name))
+    assert order == ["W3", "b3", "gamma2", "beta2", "W2", "b2", "gamma1", "beta1", "W1", "b1"]
+    assert sorted(order) == sorted(model.params)
 
 
 def test_loss_values_by_hand():

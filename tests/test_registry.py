@@ -1,5 +1,6 @@
 """The exercise registry agrees with the notebooks, and the version hash covers every file that
 decides a grade."""
+
 import importlib
 import shutil
 
@@ -13,12 +14,17 @@ NOTEBOOKS = registry.notebooks()
 
 def _cells(assignment, kind):
     nb = nbformat.read(registry.SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
-    return {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells
-            if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get(kind)}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c
+        for c in nb.cells
+        if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get(kind)
+    }
 
 
 def test_every_notebook_is_registered():
-    assert NOTEBOOKS == config.list_assignments(), "a solution notebook has no grader/exercises module"
+    assert NOTEBOOKS == config.list_assignments(), (
+        "a solution notebook has no grader/exercises module"
+    )
 
 
 @pytest.mark.parametrize("assignment", NOTEBOOKS)
@@ -36,15 +42,20 @@ def test_registry_names_what_the_solution_cells_define(assignment):
     """Each entry's solution cell exists and defines the functions handed to its check."""
     solution = _cells(assignment, "solution")
     for e in registry.exercises(assignment):
-        defined = {line.split()[1].split("(")[0].rstrip(":")
-                   for c in solution.values() for line in c.source.splitlines()
-                   if line.startswith(("def ", "class "))}
+        defined = {
+            line.split()[1].split("(")[0].rstrip(":")
+            for c in solution.values()
+            for line in c.source.splitlines()
+            if line.startswith(("def ", "class "))
+        }
         assert e.solution_cell in solution, f"{e.grade_id}: no solution cell {e.solution_cell}"
         for expr in e.functions:
             assert expr.split(".")[0] in defined or "." in expr, f"{e.grade_id}: {expr} undefined"
 
 
-@pytest.mark.parametrize("ex", registry.all_exercises(), ids=lambda e: f"{e.notebook[:2]}-{e.grade_id}")
+@pytest.mark.parametrize(
+    "ex", registry.all_exercises(), ids=lambda e: f"{e.notebook[:2]}-{e.grade_id}"
+)
 def test_references_name_real_course_objects(ex):
     for ref in ex.references:
         module, _, name = ref.rpartition(".")
@@ -62,8 +73,9 @@ def test_withheld_references_follow_the_schedule():
 
 def _copy_repo(tmp_path):
     for top in ("course", "grader"):
-        shutil.copytree(config.REPO / top, tmp_path / top,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            config.REPO / top, tmp_path / top, ignore=shutil.ignore_patterns("__pycache__")
+        )
     shutil.copytree(config.SOLUTIONS / NOTEBOOKS[0], tmp_path / "solutions" / NOTEBOOKS[0])
     return tmp_path
 
@@ -75,8 +87,14 @@ def test_version_hash_covers_every_grading_file(tmp_path, monkeypatch):
     source = root / "solutions"
     files = config.grading_files(NOTEBOOKS[0], source)
     rel = {str(f.relative_to(root)) for f in files}
-    assert {"grader/trusted.py", "grader/agent.py", "grader/bugs/harness.py",
-            "grader/exercises/nb01.py", "grader/execute.py", "course/linear.py"} <= rel
+    assert {
+        "grader/trusted.py",
+        "grader/agent.py",
+        "grader/bugs/harness.py",
+        "grader/exercises/nb01.py",
+        "grader/execute.py",
+        "course/linear.py",
+    } <= rel
     base = config.version_hash(NOTEBOOKS[0], source)
     for f in files:
         original = f.read_bytes()

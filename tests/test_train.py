@@ -401,3 +401,121 @@ def test_validation_needs_both_inputs_and_labels():
     with pytest.raises(ValueError):
         train(SoftmaxRegression(2, 3), X, y, X_val=X, epochs=1, rng=np.random.default_rng(0),
               early_stopping=2, verbose=False)
+
+
+# --------------------------------------------------------------------------- the in-place path
+def _as_students(update):
+    """The same update in a function of the student's: train() must take the pure path."""
+    def students_update(w, dw, config):
+        return update(w, dw, config)
+    return students_update
+
+
+FAST_CASES = {  # network options: every one that train() can meet, alone and together
+    "plain": {},
+    "l2 and l1": {"l2": 1e-3, "l1": 1e-4},
+    "dropout": {"keep_prob": 0.8},
+    "batch norm": {"batchnorm": True},
+    "all, tanh": {"activation": "tanh", "keep_prob": 0.9, "batchnorm": True, "l2": 1e-3},
+}
+LEARNING_RATES = {"sgd": 0.2, "momentum": 0.05, "nesterov": 0.05, "rmsprop": 3e-3, "adam": 3e-3}
+
+
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-4), (np.float64, 1e-10)])
+@pytest.mark.parametrize("case", list(FAST_CASES))
+@pytest.mark.parametrize("name", list(optim.OPTIMIZERS))
+def test_in_place_path_follows_the_pure_trajectory(name, case, dtype, tol):
+    """Four epochs (28 steps) with a schedule: the pure loop's history and weights, to rounding.
+
+    The two paths round differently where a weight gradient is folded into its gemm, and
+    training carries those differences along: 1e-4 after 28 float32 steps, 1e-10 in float64
+    (a real difference between the updates would show at once in float64).
+    """
+    from course.network import FullyConnectedNet
+
+    X, y = separable_data(np.random.default_rng(20), n=150)
+    results = []
+    for update in (optim.OPTIMIZERS[name], _as_students(optim.OPTIMIZERS[name])):
+        model = FullyConnectedNet([2, 12, 8, 3], dtype=dtype, rng=np.random.default_rng(21),
+                                  **FAST_CASES[case])
+        arrays = dict(model.params)
+        history = train(model, X[:100], y[:100], X[100:], y[100:], optimizer=update,
+                        optim_config={"learning_rate": LEARNING_RATES[name]}, epochs=4,
+                        batch_size=16, rng=np.random.default_rng(22), verbose=False,
+                        lr_schedule=lambda e: LEARNING_RATES[name] * 0.7 ** e)
+        same_arrays = all(model.params[k] is arrays[k] for k in arrays)
+        results.append((history, model, same_arrays))
+    (fast, fast_model, in_place), (pure, pure_model, pure_in_place) = results
+    assert in_place and not pure_in_place  # one path each, as intended
+    np.testing.assert_allclose(fast["loss"], pure["loss"], rtol=tol)
+    assert fast["lr"] == pure["lr"]
+    np.testing.assert_allclose(fast["val_acc"], pure["val_acc"], atol=1 / 50)
+    # atol: a bias followed by batch norm has gradient 0 and holds rounding noise only
+    for k, p in pure_model.params.items():
+        assert fast_model.params[k].dtype == dtype
+        np.testing.assert_allclose(fast_model.params[k], p, rtol=tol, atol=tol, err_msg=k)
+    for fast_bn, pure_bn in zip(fast_model.bn_params, pure_model.bn_params):
+        for key in ("running_mean", "running_var"):
+            np.testing.assert_allclose(fast_bn[key], pure_bn[key], rtol=tol, atol=tol)
+
+
+def test_students_update_function_is_called_for_every_parameter_and_step():
+    from course.network import FullyConnectedNet
+
+    X, y = separable_data(np.random.default_rng(23), n=40)
+    calls = []
+
+    def students_momentum(w, dw, config):
+        calls.append(w.shape)
+        return optim.momentum(w, dw, config)
+
+    model = FullyConnectedNet([2, 5, 3], rng=np.random.default_rng(0))
+    history = train(model, X, y, optimizer=students_momentum, epochs=2, batch_size=20,
+                    rng=np.random.default_rng(1), verbose=False)
+    assert calls == [(2, 5), (5,), (5, 3), (3,)] * 4  # 2 epochs of 2 steps, 4 parameters each
+    assert len(history["loss"]) == 2
+
+
+def test_early_stopping_restores_the_best_weights_on_the_in_place_path():
+    """The in-place path keeps updating the same arrays: the best epoch must be a copy."""
+    from course.network import FullyConnectedNet
+
+    rng = np.random.default_rng(24)
+    X, y = separable_data(rng, n=120)
+    y_noisy = y[:80].copy()
+    y_noisy[::3] = rng.integers(0, 3, size=y_noisy[::3].size)
+    snapshots = []
+
+    class Recorder(EarlyStopping):
+        def step(self, val_metric, params, epoch):
+            snapshots.append({k: v.copy() for k, v in params.items()})
+            return super().step(val_metric, params, epoch)
+
+    model = FullyConnectedNet([2, 8, 3], rng=np.random.default_rng(0))
+    history = train(model, X[:80], y_noisy, X[80:], y[80:], optimizer="momentum",
+                    optim_config={"learning_rate": 2.0}, epochs=30, batch_size=8, rng=rng,
+                    early_stopping=Recorder(patience=2), verbose=False)
+    best = history["best_epoch"]
+    assert best < len(snapshots) - 1
+    for name in model.params:
+        np.testing.assert_array_equal(model.params[name], snapshots[best][name])
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_in_place_path_with_a_weight_assigned_in_another_layout(name):
+    """A Fortran-ordered W1 put in by hand is trained in place and as the pure loop trains it."""
+    from course.network import FullyConnectedNet
+
+    X, y = separable_data(np.random.default_rng(25), n=60)
+    models = []
+    for update in (optim.OPTIMIZERS[name], _as_students(optim.OPTIMIZERS[name])):
+        model = FullyConnectedNet([2, 6, 3], dtype=np.float64, rng=np.random.default_rng(26))
+        model.params["W1"] = np.asfortranarray(model.params["W1"])
+        W1 = model.params["W1"]
+        train(model, X, y, optimizer=update, optim_config={"learning_rate": 0.05}, epochs=2,
+              batch_size=16, rng=np.random.default_rng(27), verbose=False)
+        models.append((model, model.params["W1"] is W1))
+    (fast, same_array), (pure, _) = models
+    assert same_array
+    for k, p in pure.params.items():
+        np.testing.assert_allclose(fast.params[k], p, rtol=1e-10, atol=1e-12, err_msg=k)

@@ -3,6 +3,7 @@
 The local transport runs the kernel's agent in this process with the same messages (JSON and
 copied arrays); the last tests drive a real kernel through ``execute_notebook``.
 """
+
 import json
 
 import nbformat
@@ -11,8 +12,8 @@ import pytest
 
 from course.checks import check_array, check_true
 from grader import agent, config
-from grader.exercises.common import with_reference_globals
 from grader.execute import execute_notebook, kernel_env
+from grader.exercises.common import with_reference_globals
 from grader.registry import Exercise
 from grader.trusted import LocalTransport, Proxy, run_check, same_transcript
 
@@ -31,6 +32,7 @@ class SpyTransport(LocalTransport):
             reply, reply_arrays = callback(m, a)
             self.sent.append((json.dumps(reply), reply_arrays))
             return reply, reply_arrays
+
         return super().request(message, arrays, spied)
 
 
@@ -72,8 +74,9 @@ def test_expected_values_never_cross_to_the_student():
 
 def test_missing_function_and_raising_function_are_reported():
     missing = run_check(entry(check_double, "f"), LocalTransport(namespace("")))
-    stub = run_check(entry(check_double, "f"),
-                     LocalTransport(namespace("def f(x): raise NotImplementedError()")))
+    stub = run_check(
+        entry(check_double, "f"), LocalTransport(namespace("def f(x): raise NotImplementedError()"))
+    )
     assert "does not define f" in missing.message
     assert stub.message.startswith("not attempted yet")
 
@@ -102,8 +105,10 @@ def check_in_place(fn):
     fn(x, config_, rng)
     check_true(bool(np.array_equal(x, [2.0, 2.0, 2.0])), "x was not changed in place")
     check_true(config_ == {"step": 1}, f"config is {config_}")
-    check_true(rng.integers(1 << 30) == np.random.default_rng(0).integers(1 << 30, size=2)[1],
-               "the generator did not advance")
+    check_true(
+        rng.integers(1 << 30) == np.random.default_rng(0).integers(1 << 30, size=2)[1],
+        "the generator did not advance",
+    )
 
 
 def test_in_place_changes_come_back():
@@ -119,14 +124,17 @@ def check_loop(fit):
     def step(x):
         calls.append(1)
         return x + 1.0
+
     out = with_reference_globals(fit, step=step)(np.zeros(2), 3)
     check_array("out", out, [3.0, 3.0])
     check_true(len(calls) == 3, f"the reference ran {len(calls)} times")
 
 
 def test_earlier_exercises_are_replaced_by_grader_side_references():
-    ns = namespace("def step(x):\n    return x - 100\n"
-                   "def fit(x, n):\n    for _ in range(n):\n        x = step(x)\n    return x")
+    ns = namespace(
+        "def step(x):\n    return x - 100\n"
+        "def fit(x, n):\n    for _ in range(n):\n        x = step(x)\n    return x"
+    )
     verdict = run_check(entry(check_loop, "fit"), LocalTransport(ns))
     assert verdict.passed, verdict.message
 
@@ -135,7 +143,7 @@ def check_closure(grad):
     """A grader-side function that reads the argument array through a closure sees the
     student's in-place perturbations (numerical gradients rely on it)."""
     x = np.array([1.0, 2.0])
-    got = grad(lambda _: float(np.sum(x ** 2)), x)
+    got = grad(lambda _: float(np.sum(x**2)), x)
     check_array("gradient", got, 2 * np.array([1.0, 2.0]), atol=1e-4)
 
 
@@ -177,7 +185,11 @@ def test_the_codec_refuses_pickles_and_keeps_dtypes(tmp_path):
 
 def _kernel_notebook(body: str):
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     fn = nbformat.v4.new_code_cell(f"import numpy as np\n{body}")
     grade = nbformat.v4.new_code_cell("print('visible tests')")
     grade.metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "points": 1}
@@ -191,32 +203,51 @@ def _grade_in_kernel(tmp_path, body, budget=1.0):
 
     def on_grade_cell(grade_id, session):
         ex = entry(check_double, "f", budget=budget)
-        verdicts[grade_id] = run_check(ex, session.transport(cpu_budget=budget * 3,
-                                                            channel=tmp_path / "channel"))
+        verdicts[grade_id] = run_check(
+            ex, session.transport(cpu_budget=budget * 3, channel=tmp_path / "channel")
+        )
         return verdicts[grade_id].status not in ("time limit", "kernel exited")
+
     (tmp_path / "home").mkdir()
     limits = config.Limits(cell_timeout=60, notebook_timeout=120)
-    nb, events = execute_notebook(_kernel_notebook(body), tmp_path, limits,
-                                  kernel_env(tmp_path / "home"), on_grade_cell=on_grade_cell)
+    nb, events = execute_notebook(
+        _kernel_notebook(body),
+        tmp_path,
+        limits,
+        kernel_env(tmp_path / "home"),
+        on_grade_cell=on_grade_cell,
+    )
     return verdicts["test_x"], nb
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("body, passed, status", [
-    ("def f(x):\n    return 2 * x", True, "passed"),
-    ("def f(x):\n    return x", False, "failed"),
-    # the displayed value and stderr of a cell count for nothing
-    ("import sys\ndef f(x):\n    sys.displayhook('ok')\n    print('noise', file=sys.stderr)\n"
-     "    return x", False, "failed"),
-    ("import sys\ndef f(x):\n    print('progress', file=sys.stderr)\n    return 2 * x", True, "passed"),
-    ("def f(x):\n    while True:\n        pass", False, "time limit"),
-    ("import os\ndef f(x):\n    os._exit(1)", False, "kernel exited"),
-])
+@pytest.mark.parametrize(
+    "body, passed, status",
+    [
+        ("def f(x):\n    return 2 * x", True, "passed"),
+        ("def f(x):\n    return x", False, "failed"),
+        # the displayed value and stderr of a cell count for nothing
+        (
+            "import sys\ndef f(x):\n    sys.displayhook('ok')\n    print('noise', file=sys.stderr)\n"
+            "    return x",
+            False,
+            "failed",
+        ),
+        (
+            "import sys\ndef f(x):\n    print('progress', file=sys.stderr)\n    return 2 * x",
+            True,
+            "passed",
+        ),
+        ("def f(x):\n    while True:\n        pass", False, "time limit"),
+        ("import os\ndef f(x):\n    os._exit(1)", False, "kernel exited"),
+    ],
+)
 def test_checks_against_a_real_kernel(tmp_path, body, passed, status):
     verdict, nb = _grade_in_kernel(tmp_path, body)
     assert (verdict.passed, verdict.status) == (passed, status), verdict.message
-    assert not any(o.output_type == "error" for o in nb.cells[2].get("outputs", [])), \
+    assert not any(o.output_type == "error" for o in nb.cells[2].get("outputs", [])), (
         "the cell after the grade cell did not run"
+    )
 
 
 def test_proxy_cannot_be_sent_back():
@@ -224,6 +255,7 @@ def test_proxy_cannot_be_sent_back():
     fn = LocalTransport(ns)
     with pytest.raises(TypeError):
         from grader.trusted import CheckSession
+
         session = CheckSession(fn)
         p = session.bind(["f"])[0]
         assert isinstance(p, Proxy)

@@ -7,6 +7,7 @@ agent in this process), so the whole catalog runs in minutes. ``tests/test_bug_c
 uses it to require a 100% kill rate; end-to-end autogrades through nbgrader confirm that both
 paths give the same verdict.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,7 +36,7 @@ class CellOutcome:
     passed: bool
     error: str = ""
     ran: bool = True  # False: not re-run, the mutation cannot reach it
-    visible_error: str = ""   # the grade cell's own (visible) tests; they count for nothing
+    visible_error: str = ""  # the grade cell's own (visible) tests; they count for nothing
 
 
 def nbgrader_meta(cell) -> dict:
@@ -50,7 +51,9 @@ def load_solution(assignment: str):
 
 def strip_markers(source: str) -> str:
     """Drop IPython magics, which plain ``exec`` cannot run."""
-    return "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    return "\n".join(
+        line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
+    )
 
 
 def _tree(source: str):
@@ -96,8 +99,9 @@ def graded_cells(nb) -> list:
     return cells
 
 
-def run_grade_cells(nb, assignment: str,
-                    replace: dict[str, str] | None = None) -> dict[str, CellOutcome]:
+def run_grade_cells(
+    nb, assignment: str, replace: dict[str, str] | None = None
+) -> dict[str, CellOutcome]:
     """Execute setup, solution and grade cells in one namespace; check each exercise.
 
     Parameters
@@ -136,8 +140,9 @@ def run_grade_cells(nb, assignment: str,
         error = _run_cell(namespace, replace.get(grade_id, cell.source), grade_id or "setup")
         if meta.get("grade"):
             verdict = run_check(registry.exercise(assignment, grade_id), LocalTransport(namespace))
-            outcomes[grade_id] = CellOutcome(grade_id, verdict.passed, verdict.message,
-                                             visible_error=error or "")
+            outcomes[grade_id] = CellOutcome(
+                grade_id, verdict.passed, verdict.message, visible_error=error or ""
+            )
         elif error is not None and not meta.get("solution"):
             raise RuntimeError(f"setup cell failed: {error}")
     plt.close("all")
@@ -191,8 +196,8 @@ class BugVerdict:
     """What grading made of one catalogued bug."""
 
     bug: Bug
-    killed: bool          # every exercise in bug.failing_cells() lost its points
-    collateral: list      # exercises that failed although the bug should not touch them
+    killed: bool  # every exercise in bug.failing_cells() lost its points
+    collateral: list  # exercises that failed although the bug should not touch them
     outcomes: dict
 
     @property

@@ -76,9 +76,9 @@ def _check_activation(name, fwd, bwd, *, alphas=(None,), extreme=50.0):
     kw = {} if alphas[0] is None else {"alpha": alphas[0]}
     with np.errstate(all="ignore"):
         a, cache = _pair(fwd(big.copy(), **kw), f"{name}_forward")
-        check_array(f"a for inputs of size 1000", a, ref_fwd(big, **kw)[0], rtol=1e-7, atol=1e-12,
+        check_array("a for inputs of size 1000", a, ref_fwd(big, **kw)[0], rtol=1e-7, atol=1e-12,
                     hint="the result must stay finite for |z| = 1000.")
-        check_array(f"dz for inputs of size 1000", bwd(np.ones_like(big), cache),
+        check_array("dz for inputs of size 1000", bwd(np.ones_like(big), cache),
                     ref_bwd(np.ones_like(big), ref_fwd(big, **kw)[1]), rtol=1e-7, atol=1e-12)
 
 

@@ -361,7 +361,6 @@ def check_batchnorm_backward(batchnorm_backward):
                                                                   for c in cache))
         fwd = lambda x_, g_, b_: layers.batchnorm_forward(x_, g_, b_, {"mode": "train"})[0]
         where = f"on a hidden input of shape {shape}"
-        x_hat = cache[0]
         check_shape(f"dbeta {where}", dbeta, (d,))
         hint = "dbeta = dout.sum(axis=0)."
         if _same(dbeta, dout.mean(axis=0)):

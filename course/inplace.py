@@ -1,0 +1,250 @@
+"""The fast path of ``course.train.train``: the course's optimizers applied in place.
+
+``course.optim`` teaches ``w, config = update(w, dw, config)``: pure functions that return new
+arrays. ``train`` makes the same updates here instead when it can (``in_place_step``): the
+optimizer is one of ``course.optim``'s own and the model is a ``FullyConnectedNet``. Then
+
+- every parameter is updated inside its own array and every optimizer state array is allocated
+  once, under the keys the pure update uses ("velocity", "cache", "m", "v", "t"), so either
+  path can carry on from the other's config;
+- each twin below makes the pure update's operations in the same order, so from the same
+  gradient it gives the same bits;
+- a weight gradient dW = x^T dz (+ penalty) that only enters the update linearly (SGD,
+  momentum, Nesterov) is never stored: one BLAS call adds alpha x^T dz into the weights or the
+  velocity (``Product.add_to``). This is where the two ways differ, by float32 rounding.
+
+Any other optimizer (a student's own ``update``) or model takes the pure path. Used by
+``course.train.train`` (notebooks 04 to 06); not something to call from a notebook.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import get_blas_funcs
+
+from course import optim
+from course.network import FullyConnectedNet
+
+__all__ = ["TWINS", "Dense", "Product", "Scratch", "in_place_step"]
+
+
+class Dense:
+    """A gradient held as an array.
+
+    Parameters
+    ----------
+    g : ndarray, shaped like its parameter
+        Owned by the update: it may be overwritten (``backprop`` hands on fresh arrays).
+    """
+
+    def __init__(self, g):
+        self.g = g
+
+    def add_to(self, c, alpha, beta):
+        """c <- beta * c + alpha * g, in place."""
+        if beta != 1.0:
+            c *= beta
+        self.g *= alpha
+        c += self.g
+
+    def array(self, out):
+        """The gradient as an array (``g`` itself; ``out`` is not needed)."""
+        return self.g
+
+
+class Product:
+    """A weight gradient dW = x^T dz (+ penalty) that has not been computed yet.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, D)
+        The layer's input.
+    dz : ndarray of shape (N, M)
+        dLoss/dz for the layer's pre-activations.
+    penalty : ndarray of shape (D, M) or None
+        Gradient of the L2/L1 terms, owned by the update.
+    """
+
+    def __init__(self, x, dz, penalty=None):
+        self.x, self.dz, self.penalty = x, dz, penalty
+
+    def add_to(self, c, alpha, beta):
+        """c <- beta * c + alpha * dW for c of shape (D, M), with one gemm call writing into c."""
+        if self.penalty is not None:
+            if beta != 1.0:
+                c *= beta
+                beta = 1.0
+            self.penalty *= alpha
+            c += self.penalty
+        _gemm_into(c, self.x, self.dz, alpha, beta)
+
+    def array(self, out):
+        """dW computed into ``out`` (D, M) and returned."""
+        np.matmul(self.x.T, self.dz, out=out)
+        if self.penalty is not None:
+            out += self.penalty
+        return out
+
+
+def _gemm_into(c, x, dz, alpha, beta):
+    """c <- alpha * x^T dz + beta * c in place, as one BLAS gemm call.
+
+    Parameters
+    ----------
+    c : ndarray of shape (D, M) (updated in place)
+    x : ndarray of shape (N, D)
+    dz : ndarray of shape (N, M)
+    alpha, beta : float
+    """
+    gemm = get_blas_funcs("gemm", (c,))
+    # BLAS is column-major: a C-order c is c^T in column-major order, and
+    # c^T <- alpha dz^T x + beta c^T is gemm(alpha, a=dz^T, b=x^T transposed, beta, c=c^T)
+    out = gemm(alpha, dz.T, x.T, beta=beta, c=c.T, trans_b=True, overwrite_c=True)
+    if not np.may_share_memory(out, c):  # BLAS worked on a copy (c was not C-contiguous)
+        c[...] = out.T
+
+
+def _state(config, name, w):
+    """The state array ``config[name]``, zeros shaped like ``w`` stored there on first use."""
+    value = config.get(name)
+    if value is None:
+        value = config[name] = np.zeros_like(w)
+    return value
+
+
+def _hyper(config, name):
+    """``config[name]`` as a Python float, the default of ``course.optim`` if it is missing."""
+    value = config.get(name)
+    if value is None:
+        value = config[name] = optim.DEFAULTS[name]
+    return float(value)
+
+
+class Scratch:
+    """Work arrays shaped like one parameter, allocated on first use and reused every step."""
+
+    def __init__(self, like):
+        self.like = like
+        self.arrays = []
+
+    def __getitem__(self, k):
+        while len(self.arrays) <= k:
+            self.arrays.append(np.empty_like(self.like))
+        return self.arrays[k]
+
+
+# Each twin: (w, grad, config, work) -> None, with grad a Dense or a Product and work a Scratch.
+# The comment above each gives the pure update of course.optim it makes in place.
+
+def sgd(w, grad, config, work):
+    # w <- w - lr * dw
+    grad.add_to(w, -_hyper(config, "learning_rate"), 1.0)
+
+
+def momentum(w, grad, config, work):
+    # v <- mu * v - lr * dw;  w <- w + v
+    lr, mu = _hyper(config, "learning_rate"), _hyper(config, "momentum")
+    v = _state(config, "velocity", w)
+    grad.add_to(v, -lr, mu)
+    w += v
+
+
+def nesterov(w, grad, config, work):
+    # v_prev = v;  v <- mu * v - lr * dw;  w <- w - mu * v_prev + (1 + mu) * v
+    lr, mu = _hyper(config, "learning_rate"), _hyper(config, "momentum")
+    v = _state(config, "velocity", w)
+    tmp = work[0]
+    w -= np.multiply(v, mu, out=tmp)
+    grad.add_to(v, -lr, mu)
+    w += np.multiply(v, 1.0 + mu, out=tmp)
+
+
+def rmsprop(w, grad, config, work):
+    # s <- rho * s + (1 - rho) * dw**2;  w <- w - lr * dw / (sqrt(s) + eps)
+    lr, rho = _hyper(config, "learning_rate"), _hyper(config, "decay_rate")
+    eps = _hyper(config, "epsilon")
+    s = _state(config, "cache", w)
+    dw, tmp = grad.array(work[0]), work[1]
+    np.multiply(dw, dw, out=tmp)
+    tmp *= 1.0 - rho
+    s *= rho
+    s += tmp
+    np.sqrt(s, out=tmp)
+    tmp += eps
+    dw *= lr
+    dw /= tmp
+    w -= dw
+
+
+def adam(w, grad, config, work):
+    # t <- t + 1;  m <- b1 m + (1 - b1) dw;  v <- b2 v + (1 - b2) dw**2;
+    # w <- w - lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
+    lr, eps = _hyper(config, "learning_rate"), _hyper(config, "epsilon")
+    beta1, beta2 = _hyper(config, "beta1"), _hyper(config, "beta2")
+    m, v = _state(config, "m", w), _state(config, "v", w)
+    t = config["t"] = int(config.get("t", 0)) + 1
+    dw, tmp = grad.array(work[0]), work[1]
+    m *= beta1
+    m += np.multiply(dw, 1.0 - beta1, out=tmp)
+    dw *= dw
+    dw *= 1.0 - beta2
+    v *= beta2
+    v += dw
+    np.divide(v, 1.0 - beta2**t, out=tmp)
+    np.sqrt(tmp, out=tmp)
+    tmp += eps
+    np.divide(m, 1.0 - beta1**t, out=dw)
+    dw *= lr
+    dw /= tmp
+    w -= dw
+
+
+#: The in-place twin of each of ``course.optim``'s updates, keyed by the functions that
+#: ``OPTIMIZERS`` holds (the ones ``train(optimizer="adam")`` looks up).
+TWINS = {optim.OPTIMIZERS[name]: twin for name, twin in [
+    ("sgd", sgd), ("momentum", momentum), ("nesterov", nesterov), ("rmsprop", rmsprop),
+    ("adam", adam)]}
+
+
+def _runs_course_code(model):
+    """True for a FullyConnectedNet whose ``loss`` is the course's (not overridden or patched)."""
+    return (isinstance(model, FullyConnectedNet) and "loss" not in vars(model)
+            and "backprop" not in vars(model)
+            and type(model).loss is FullyConnectedNet.loss
+            and type(model).backprop is FullyConnectedNet.backprop)
+
+
+def in_place_step(model, update, configs):
+    """train()'s training step done in place, or None when only the pure path applies.
+
+    Parameters
+    ----------
+    model : object
+        The model ``train`` was given.
+    update : callable
+        The optimizer ``train`` was given.
+    configs : dict name -> dict
+        One optimizer config per parameter of ``model.params`` (its state is kept there).
+
+    Returns
+    -------
+    step : callable or None
+        ``step(X_batch, y_batch) -> loss``: the same loss as ``model.loss``, and every
+        parameter updated as ``update`` would, in place. None when ``update`` is not one of
+        ``course.optim``'s or ``model`` is not a plain ``FullyConnectedNet``.
+    """
+    twin = TWINS.get(update)
+    if twin is None or not _runs_course_code(model):
+        return None
+    params = model.params
+    work = {name: Scratch(p) for name, p in params.items()}
+
+    def take_weight_grad(name, x, dz, penalty):
+        twin(params[name], Product(x, dz, penalty), configs[name], work[name])
+
+    def take_grad(name, g):
+        twin(params[name], Dense(g), configs[name], work[name])
+
+    def step(X_batch, y_batch):
+        return model.backprop(X_batch, y_batch, take_weight_grad, take_grad)
+
+    return step
