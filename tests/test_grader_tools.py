@@ -30,7 +30,7 @@ def test_feedback_pages_show_results_but_no_test_source(graded):
     tmp, _ = graded
     assert cli.main(["--workdir", str(tmp / "work"), "feedback", FIX, "--output", str(tmp / "fb")]) == 0
     ben = (tmp / "fb" / FIX / "ben.html").read_text()
-    assert "7 / 10" in ben and "scale(arange(3), 2) is wrong" in ben and "Checks scale() on a short vector." in ben
+    assert "7 / 10" in ben and "scale on a hidden input" in ben and "Checks scale() on a short vector." in ben
     for page in (tmp / "fb" / FIX).glob("*.html"):
         text = page.read_text()
         assert synthetic.HIDDEN_MARK not in text and "assert " not in text and "BEGIN HIDDEN" not in text
@@ -100,7 +100,8 @@ def test_demo_writes_its_class_where_the_other_commands_find_it(tmp_path, capsys
     lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
     assert "10/10" in lines["reference"] and "0/10" in lines["untouched"]
     assert f"class report: {work / 'report' / (FIX + '.html')}" in out
-    assert "00_fixture: 2 graded" in out and "passed: add 1/2, scale 1/2, mean_square 1/2" in out
+    # reference, untouched and one catalogued bug in add and one in scale
+    assert "00_fixture: 4 graded" in out and "passed: add 2/4, scale 2/4, mean_square 3/4" in out
     assert (work / "release" / FIX / f"{FIX}.ipynb").is_file()       # released into the work dir
     assert _tree_digest(config.ASSIGNMENTS) == tracked                 # the repository is untouched
     assert not (work / "demo").exists()
@@ -126,6 +127,7 @@ def test_global_options_before_or_after_the_command():
     assert parse(["export", "--source-dir", "S"]).source_dir == "S"
     assert parse(["export"]).source_dir == str(config.SOLUTIONS) and parse(["export"]).workdir is None
     assert set(cli.COMMANDS) == {"release", "autograde", "feedback", "export", "report", "bundle",
+                                 "new-exercise",
                                  "validate", "demo"}
 
 
