@@ -13,7 +13,7 @@ export MKL_NUM_THREADS ?= 1
 .PHONY: help venv test test-fast demo data bench release clean-venv bubblewrap
 
 help:
-	@echo "make demo   - release the assignments, grade a sample class, print the gradebook"
+	@echo "make demo   - grade a sample class in its own work directory, print gradebook and report"
 	@echo "make test   - the whole test suite (unit tests, grading tests, nbval over solutions/)"
 	@echo "make data   - download and cache MNIST ahead of time"
 	@echo "make bench  - performance benchmarks (prints one BENCH line at the end)"

@@ -2,7 +2,7 @@
 
 Only this (parent) process writes the gradebook; workers execute notebooks and return them.
 A run can be killed at any moment and restarted: a submission is regraded only when its
-content or the assignment's version (source notebook, hidden tests, ``course``) changed, and
+content or the assignment's version (``config.version_hash``) changed, and
 its gradebook entry is rewritten from the stored executed notebook when a run died between
 grading it and saving the scores (nbgrader's SaveAutoGrades sets scores, never adds them).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import logging
+import secrets
 import multiprocessing
 import os
 import subprocess
@@ -21,18 +22,15 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern, LimitOutput,
+from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds, LimitOutput,
                                     OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
-from nbgrader.utils import determine_grade, is_grade
+from nbgrader.utils import is_grade
 from tqdm import tqdm
 
-from . import config, records, release, submissions
+from . import config, records, registry, release, students, submissions
 from .execute import DISK_QUOTA, KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
-from .worker import SEALED_FAILED, init_worker, limits_dict, run_job
+from .worker import init_worker, limits_dict, run_job
 
-# stderr that only carries Python warnings is not a failure (nbgrader's IgnorePattern drops it;
-# otherwise nbgrader scores a grade cell with any stderr output zero)
-WARNING_PATTERN = r"(?m)^\S.*:\d+: \w*Warning: "
 STOPPED = {TIMEOUT: "time limit", OUT_OF_MEMORY: "out of memory", KERNEL_DIED: "kernel exited",
            NOT_RUN: "not run", DISK_QUOTA: "disk quota"}
 
@@ -44,10 +42,10 @@ def _resources(work: Path, student: str, assignment: str) -> dict:
 
 def sanitize(nb, work: Path, student: str, assignment: str):
     """nbgrader's autograde sanitizing: clear outputs, drop duplicated ids, restore the
-    kernelspec and every locked cell (grade cells with their hidden tests) from the gradebook."""
+    kernelspec and every locked cell (the grade cells) from the gradebook."""
     resources = _resources(work, student, assignment)
     for pp in (ClearOutput(), DeduplicateIds(), OverwriteKernelspec(), OverwriteCells(), CheckCellMetadata()):
-        pp.log.setLevel(logging.ERROR)   # "checksum has changed" is expected: hidden tests come back
+        pp.log.setLevel(logging.ERROR)   # a changed checksum is reported in the record
         nb, resources = pp.preprocess(nb, resources)
     return nb
 
@@ -61,40 +59,30 @@ def test_name(source: str) -> str:
     return (doc or source.strip().split("\n")[0].strip("\"' ")).split("\n")[0][:200]
 
 
-def failure_message(cell) -> str:
-    """Why a grade cell lost points, from its outputs: the error's name and message, never
-    the traceback (which would quote the hidden test source)."""
-    for out in cell.get("outputs", []):
-        if out.output_type == "error":
-            value = str(out.get("evalue", "")).strip().split("\n")[0][:500]
-            if out.ename in STOPPED or out.ename == SEALED_FAILED:
-                return value
-            return f"{out.ename}: {value}" if value else out.ename
-    for out in cell.get("outputs", []):
-        if out.output_type == "stream" and out.name == "stderr":
-            return "wrote to stderr (counted as a failure): " + out.text.strip().split("\n")[0][:300]
-    return "partial credit"
-
-
 def build_record(sub, key: str, nb, out: dict) -> dict:
-    """Our grade record of one executed submission."""
-    by_cell = {e["cell"]: e for e in out.get("events", [])}
+    """Our grade record of one executed submission: points come only from the trusted verdicts
+    (``out["verdicts"]``); what the cells printed or raised in the kernel counts for nothing."""
+    stopped = {nb.cells[e["cell"]].metadata.get("nbgrader", {}).get("grade_id"): e
+               for e in out.get("events", []) if e["cell"] < len(nb.cells)}
+    verdicts = out.get("verdicts", {})
     cells = []
-    for i, cell in enumerate(nb.cells):
+    for cell in nb.cells:
         if not is_grade(cell):
             continue
-        score, max_score = determine_grade(cell)
-        score = float(score or 0.0)
-        if i in by_cell:
-            status = STOPPED[by_cell[i]["reason"]]
-        elif score < max_score and any(o.output_type == "error" and o.ename == "MemoryError"
-                                       for o in cell.get("outputs", [])):
-            status = STOPPED[OUT_OF_MEMORY]   # the address-space limit made an allocation fail
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        exercise = registry.exercise(sub.assignment, grade_id)
+        verdict = verdicts.get(grade_id)
+        if grade_id in stopped:
+            status, message = STOPPED[stopped[grade_id]["reason"]], stopped[grade_id]["message"]
+        elif verdict is None:
+            status, message = STOPPED[NOT_RUN], "not run: the notebook stopped before this cell"
         else:
-            status = "passed" if score >= max_score else "failed"
-        cells.append({"grade_id": cell.metadata.nbgrader["grade_id"], "name": test_name(cell.source),
-                      "points": score, "max_points": float(max_score), "status": status,
-                      "message": "" if status == "passed" else failure_message(cell)})
+            status, message = verdict["status"], verdict["message"]
+        passed = status == "passed"
+        cells.append({"grade_id": grade_id, "name": test_name(cell.source),
+                      "points": float(exercise.points) if passed else 0.0,
+                      "max_points": float(exercise.points), "status": status,
+                      "message": "" if passed else message})
     flags = list(sub.flags) + sorted({c["status"] for c in cells if c["status"] in STOPPED.values()})
     flags += [f"{STOPPED[e['reason']]} in ungraded cell {e['cell']}" for e in out.get("events", [])
               if e["cell"] < len(nb.cells) and not is_grade(nb.cells[e["cell"]])]
@@ -116,24 +104,45 @@ def autograded_path(work: Path, student: str, assignment: str) -> Path:
     return Path(work) / "autograded" / student / assignment / f"{assignment}.ipynb"
 
 
-def save_to_gradebook(work: Path, student: str, assignment: str, nb) -> None:
-    """Record an executed notebook's scores with nbgrader's SaveAutoGrades (idempotent)."""
+def save_to_gradebook(work: Path, record: dict, nb) -> None:
+    """Record a graded submission in nbgrader's gradebook: nbgrader's SaveAutoGrades stores the
+    executed notebook's cells, then every grade cell's score is set from our record (the
+    trusted verdicts), whatever the outputs say. Idempotent."""
+    student, assignment = record["student"], record["assignment"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # SQLAlchemy "not in session" chatter from nbgrader's models
         with Gradebook(config.db_url(work), config.COURSE_ID) as gb:
             gb.update_or_create_student(student)
             gb.update_or_create_submission(assignment, student)
         SaveAutoGrades().preprocess(nb, _resources(work, student, assignment))
+        with Gradebook(config.db_url(work), config.COURSE_ID) as gb:
+            for cell in record["cells"]:
+                grade = gb.find_grade(cell["grade_id"], assignment, assignment, student)
+                grade.auto_score = cell["points"]
+            gb.db.commit()
+
+
+def _annotate(nb, record: dict) -> None:
+    """Say in each grade cell of the stored notebook what the hidden tests decided (for
+    formgrader), as a plain stdout line."""
+    by_id = {c["grade_id"]: c for c in record["cells"]}
+    for cell in nb.cells:
+        result = by_id.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
+        if result and is_grade(cell):
+            what = "passed" if result["status"] == "passed" else f"{result['status']}: {result['message']}"
+            cell.outputs.append(nbformat.v4.new_output(
+                "stream", name="stdout",
+                text=f"[grader] hidden tests {what} ({result['points']:g}/{result['max_points']:g} points)\n"))
 
 
 def _finish(work: Path, sub, key: str, out: dict) -> dict:
     nb = nbformat.reads(out["nb"], as_version=4)
-    nb, _ = IgnorePattern(pattern=WARNING_PATTERN, enabled=True).preprocess(nb, {})
     nb, _ = LimitOutput().preprocess(nb, {})
-    records.atomic_write(autograded_path(work, sub.student, sub.assignment), nbformat.writes(nb))
     record = build_record(sub, key, nb, out)
+    _annotate(nb, record)
+    records.atomic_write(autograded_path(work, sub.student, sub.assignment), nbformat.writes(nb))
     records.write_result(work, record)          # 1. the grade is safe on disk
-    save_to_gradebook(work, sub.student, sub.assignment, nb)   # 2. nbgrader's gradebook
+    save_to_gradebook(work, record, nb)         # 2. nbgrader's gradebook
     record["synced"] = True
     records.write_result(work, record)          # 3. both done
     return record
@@ -144,10 +153,25 @@ def _resync(work: Path, record: dict) -> bool:
     path = autograded_path(work, record["student"], record["assignment"])
     if not path.is_file():
         return False
-    save_to_gradebook(work, record["student"], record["assignment"], nbformat.read(str(path), as_version=4))
+    save_to_gradebook(work, record, nbformat.read(str(path), as_version=4))
     record["synced"] = True
     records.write_result(work, record)
     return True
+
+
+def kernel_course(work: Path, assignment: str, version: str) -> Path:
+    """The folder a grading kernel of ``assignment`` imports ``course`` from: the stripped
+    ``course/`` of that assignment's student bundle (no reference answer of this notebook or a
+    later one), built once per version in the work directory."""
+    from .bundle import stripped_course
+
+    root = Path(work) / "kernel-course" / f"{assignment}-{version}"
+    if not (root / "course").is_dir():
+        staging = root.with_name(root.name + f".tmp{os.getpid()}")
+        stripped_course(assignment, staging)
+        if not (root / "course").is_dir():
+            staging.rename(root)
+    return root
 
 
 def _build_font_list(folder: str) -> None:
@@ -176,15 +200,17 @@ def kernel_extra_env(work: Path) -> dict:
 
 def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None = None,
               limits: config.Limits = config.Limits(), source_dir: Path = config.SOLUTIONS,
-              progress: bool = True) -> list[dict]:
+              progress: bool = True, roster: dict | None = None) -> list[dict]:
     """Grade every submission of the assignment(s) ``spec`` (an id or ``"all"``) found under
     ``submissions_path`` (folder tree, zip, or Canvas download). Returns the records of this run,
-    valid and invalid, in discovery order."""
+    valid and invalid, in discovery order. ``roster`` (``students.read_roster``) names the
+    students in the gradebook; ``<work>/nbgrader_config.py`` is (re)written for nbgrader's tools."""
     assignments = config.resolve_assignments(spec, source_dir)
     known = config.list_assignments(source_dir)
     work = Path(work)
     for a in assignments:
         release.ensure_gradebook(a, work, source_dir)
+    config.write_nbgrader_config(work)
     sources = {a: work / "source" / a / f"{a}.ipynb" for a in assignments}
     expected = {a: submissions.grade_ids(nbformat.read(str(p), as_version=4)) for a, p in sources.items()}
     versions = {a: config.version_hash(a, source_dir) for a in assignments}
@@ -211,6 +237,8 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
             pending.append((n, sub, key, nb))
 
         env = kernel_extra_env(work)
+        code = {a: kernel_course(work, a, versions[a]) for a in {s.assignment for _, s, _, _ in pending}}
+        secret = secrets.token_hex(16)   # this run's hidden inputs: unknown to anyone before it
 
         def prepare(n, sub, nb):
             """nbgrader's sanitizing, done in this process while the workers execute."""
@@ -224,9 +252,11 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                 records.write_result(work, results[n])
                 return None
             return {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
-                    "limits": limits_dict(limits), "env": env}
+                    "limits": limits_dict(limits), "env": {**env, "PYTHONPATH": str(code[sub.assignment])},
+                    "code_paths": [str(code[sub.assignment] / "course")], "secret": secret}
 
         _run(pending, results, work, jobs, progress, prepare)
+        students.update_gradebook(work, subs, roster)
     return [results[n] for n in sorted(results)]
 
 

@@ -1,4 +1,8 @@
-"""Paths, limits and the nbgrader configuration the grader builds in code (no nbgrader_config.py).
+"""Paths, limits and the nbgrader configuration the grader builds in code.
+
+The same configuration is also written to ``<workdir>/nbgrader_config.py`` (by ``autograde``),
+so that nbgrader's own tools (formgrader, ``nbgrader generate_feedback``, ``nbgrader export``)
+started in the work directory see the same course, gradebook and folders.
 
 Layout of the instructor's work directory (never inside the repository's tracked files)::
 
@@ -8,8 +12,11 @@ Layout of the instructor's work directory (never inside the repository's tracked
     <workdir>/submitted/<student>/<assignment>/  normalized submissions (nbgrader layout)
     <workdir>/autograded/<student>/<assignment>/ executed notebooks
     <workdir>/results/<assignment>/<student>.json our per-submission grade records
-    <workdir>/feedback/<assignment>/<student>.html
+    <workdir>/feedback/<assignment>/<student>.html  our feedback pages
+    <workdir>/nbgrader_feedback/<student>/<assignment>/  nbgrader's own feedback (formgrader)
+    <workdir>/report/<assignment>.html           the class report
     <workdir>/grades.csv
+    <workdir>/nbgrader_config.py                 for nbgrader's tools started in <workdir>
 """
 from __future__ import annotations
 
@@ -71,9 +78,10 @@ class Limits:
     processes: int = 128
 
 
-def workdir(path: str | os.PathLike | None = None) -> Path:
+def workdir(path: str | os.PathLike | None = None, create: bool = True) -> Path:
     """The instructor's grading directory: ``path``, else ``$COURSE_GRADING_DIR``, else the
-    platform's user data directory (``platformdirs.user_data_dir("numpy-nn-course")/grading``)."""
+    platform's user data directory (``platformdirs.user_data_dir("numpy-nn-course")/grading``).
+    Created unless ``create`` is false (for commands that only read it)."""
     if path is None:
         path = os.environ.get("COURSE_GRADING_DIR")
     if path is None:
@@ -81,7 +89,8 @@ def workdir(path: str | os.PathLike | None = None) -> Path:
 
         path = Path(platformdirs.user_data_dir("numpy-nn-course")) / "grading"
     path = Path(path).expanduser().resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -94,8 +103,49 @@ def nbgrader_config(root: Path, *, source: str = "source", release: str = "relea
     cfg.CourseDirectory.source_directory = source
     cfg.CourseDirectory.release_directory = release
     cfg.CourseDirectory.db_url = "sqlite:///" + str(db_path or Path(root) / "gradebook.db")
+    # nbgrader's own feedback (formgrader) beside, not inside, our feedback/<assignment>/ pages
+    cfg.CourseDirectory.feedback_directory = "nbgrader_feedback"
     cfg.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
     return cfg
+
+
+NBGRADER_CONFIG_HEADER = """\
+# Written by `python -m grader autograde`, rewritten on every run: edit grader/config.py instead.
+# nbgrader's own tools started in this folder (formgrader, `nbgrader generate_feedback`,
+# `nbgrader export`, `nbgrader autograde`) read it and use the grader's gradebook and folders.
+import sys
+
+if {repo!r} not in sys.path:   # the feedback preprocessor lives in the grader package
+    sys.path.insert(0, {repo!r})
+
+c = get_config()  # noqa: F821 (defined by traitlets when it loads this file)
+"""
+
+# nbgrader's feedback: its two default preprocessors plus ours, which strips hidden tests,
+# grader.hidden imports and instructor paths (grader/nbgrader_feedback.py)
+FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.GetGrades",
+                          "grader.nbgrader_feedback.StripInstructorContent",
+                          "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]
+
+
+def nbgrader_config_text(root: Path) -> str:
+    """The text of ``<root>/nbgrader_config.py``: every setting of :func:`nbgrader_config`,
+    the feedback preprocessors, and an export file name that leaves our ``grades.csv`` alone."""
+    lines = [NBGRADER_CONFIG_HEADER.format(repo=str(REPO))]
+    for section, values in nbgrader_config(Path(root)).items():
+        lines += [f"c.{section}.{key} = {value!r}" for key, value in values.items()]
+    lines.append(f"c.GenerateFeedback.preprocessors = {FEEDBACK_PREPROCESSORS!r}")
+    lines.append("c.CsvExportPlugin.to = 'nbgrader_grades.csv'")
+    return "\n".join(lines) + "\n"
+
+
+def write_nbgrader_config(root: Path) -> Path:
+    """Write ``<root>/nbgrader_config.py`` (see :func:`nbgrader_config_text`); return its path."""
+    path = Path(root) / "nbgrader_config.py"
+    text = nbgrader_config_text(root)
+    if not path.is_file() or path.read_text() != text:
+        path.write_text(text)
+    return path
 
 
 def db_url(root: Path) -> str:
@@ -122,25 +172,26 @@ def resolve_assignments(spec: str, source_dir: Path = SOLUTIONS) -> list[str]:
     return [spec]
 
 
-def _hidden_module(assignment: str) -> Path | None:
-    """``grader/hidden/nbNN.py`` for an assignment id ``NN_name`` (if it exists)."""
-    prefix = assignment.split("_", 1)[0]
-    path = REPO / "grader" / "hidden" / f"nb{prefix}.py"
-    return path if path.is_file() else None
+# grader modules that only present grades already decided (never imported while grading)
+NOT_GRADING = ("__main__.py", "demo.py", "export.py", "feedback.py", "report.py", "synthetic.py")
+
+
+def grading_files(assignment: str, source_dir: Path = SOLUTIONS) -> list[Path]:
+    """Every file that can change a grade besides the submission: the source notebook, all of
+    ``course/`` and every module of ``grader/`` except those in ``NOT_GRADING``."""
+    code = sorted(p for top in ("course", "grader") for p in (REPO / top).rglob("*.py")
+                  if p.name not in NOT_GRADING or p.parent != REPO / "grader")
+    return [Path(source_dir) / assignment / f"{assignment}.ipynb", *code]
 
 
 def version_hash(assignment: str, source_dir: Path = SOLUTIONS) -> str:
-    """Hash of everything a grade depends on besides the submission: the source notebook, the
-    hidden-test modules and the ``course`` package (the references hidden tests compare to)."""
+    """Hash of :func:`grading_files` (their paths and bytes): a resumed run regrades every
+    submission when any of them changed."""
     h = hashlib.sha256()
-    files = [Path(source_dir) / assignment / f"{assignment}.ipynb", REPO / "grader" / "hidden" / "common.py"]
-    hidden = _hidden_module(assignment)
-    if hidden is not None:
-        files.append(hidden)
-    files += sorted((REPO / "course").glob("*.py"))
-    for f in files:
+    for f in grading_files(assignment, source_dir):
         if f.is_file():
-            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+            name = f.relative_to(REPO) if f.is_relative_to(REPO) else f.name
+            h.update(str(name).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -168,8 +219,8 @@ def _alembic_head() -> str:
     revisions, parents = set(), set()
     for f in (Path(nbgrader.__file__).parent / "alembic" / "versions").glob("*.py"):
         text = f.read_text()
-        rev = re.search(r"^revision = ['\"](\w+)['\"]", text, re.M)
-        down = re.search(r"^down_revision = ['\"](\w+)['\"]", text, re.M)
+        rev = re.search(r"^revision = ['\"](\w+)['\"]", text, re.MULTILINE)
+        down = re.search(r"^down_revision = ['\"](\w+)['\"]", text, re.MULTILINE)
         if rev:
             revisions.add(rev.group(1))
         if down:

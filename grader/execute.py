@@ -2,15 +2,20 @@
 
 ``execute_notebook`` runs the cells in a fresh kernel (nbclient). When a cell hits a limit
 (per-cell timeout, memory, the kernel exiting), that cell gets an error output naming the
-reason (so nbgrader scores it zero), the kernel is replaced by a new one, the non-grade code
-cells before it are replayed to rebuild the state, and execution continues with the next cell.
-Grade cells never reached (wall-clock limit, too many kernel deaths) also get an error output.
+reason, the kernel is replaced by a new one, the non-grade code cells before it are replayed
+to rebuild the state, and execution continues with the next cell. Grade cells never reached
+(wall-clock limit, too many kernel deaths) also get an error output.
+
+After each grade cell the executor hands the live kernel to the grader (``on_grade_cell``),
+which runs that exercise's hidden check in its own process through a :class:`KernelTransport`.
 """
 from __future__ import annotations
 
 import copy
 import json
 import os
+import queue
+import shutil
 import subprocess
 import sys
 import threading
@@ -21,11 +26,14 @@ import nbformat
 import psutil
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from traitlets import Dict
 
+from . import agent
 from .config import Limits
 from .sandbox import PROBE_DIR, launcher_spec, note_host_uid, resident_limit_mb
+from .trusted import CheckStopped
 
 # reasons recorded in the error output (ename) of a cell stopped by the grader
 TIMEOUT, OUT_OF_MEMORY, KERNEL_DIED, NOT_RUN = "CellTimeout", "OutOfMemory", "KernelDied", "NotRun"
@@ -211,6 +219,25 @@ class _Session:
             pass
         return False
 
+    def transport(self, cpu_budget: float, channel: Path) -> KernelTransport:
+        """A transport to this kernel for one hidden check allowed ``cpu_budget`` CPU seconds."""
+        return KernelTransport(self, cpu_budget, channel)
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the kernel's process tree."""
+        total = 0.0
+        try:
+            root = psutil.Process(self.pid)
+            for p in [root] + root.children(recursive=True):
+                try:
+                    times = p.cpu_times()
+                    total += times.user + times.system
+                except psutil.Error:
+                    pass
+        except psutil.Error:
+            pass
+        return total
+
     def run(self, cell, index, timeout):
         """Execute one cell; return None, or the reason it was stopped."""
         self.client.timeout = max(1, int(round(timeout)))
@@ -224,7 +251,8 @@ class _Session:
 
 
 def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limits(),
-                     env: dict | None = None, sandbox: dict | None = None) -> tuple[nbformat.NotebookNode, list[dict]]:
+                     env: dict | None = None, sandbox: dict | None = None,
+                     on_grade_cell=None) -> tuple[nbformat.NotebookNode, list[dict]]:
     """Execute ``nb`` in ``cwd`` under ``limits``; return the executed copy and the events.
 
     Each event is ``{"cell": index, "grade_id": id or None, "reason": one of TIMEOUT,
@@ -234,6 +262,8 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
     kernel's own folder holding ``cwd``, "code": read-only folders it may import, "exclude":
     paths in them to hide}`` runs the kernel in a bubblewrap sandbox (``grader.sandbox``; what
     was in force: ``grader.sandbox.enforced(run_dir)``); None runs it without one.
+    ``on_grade_cell(grade_id, session)``: called after each grade cell that ran to its end (its
+    visible tests may have failed); returns False when the kernel died in the hidden check.
     """
     nb = copy.deepcopy(nb)
     env = env if env is not None else kernel_env(Path(cwd))
@@ -286,6 +316,10 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
                 started = time.monotonic()
                 reason = session.run(nb.cells[i], i, cell_limit)
                 pos += 1
+                if reason is None and on_grade_cell and _is_grade(nb.cells[i]):
+                    if on_grade_cell(_grade_id(nb.cells[i]), session) is False:
+                        restarts += 1
+                        break   # the check ended the kernel: a new one replays the state
                 if reason is not None:
                     if reason == TIMEOUT and cell_limit < limits.cell_timeout:
                         stop_cell(i, TIMEOUT, f"stopped: the notebook used up its {limits.notebook_timeout:.0f} s")
@@ -307,3 +341,102 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
             if _is_grade(nb.cells[i]):
                 stop_cell(i, NOT_RUN, why)
     return nb, events
+
+
+class KernelTransport:
+    """Carries hidden-check requests to a live kernel and its replies back.
+
+    Requests and replies are files in ``channel`` (a folder of the kernel's run directory);
+    the kernel's agent (``grader.agent``, installed on first use) is triggered by a silent
+    execute request and asks for grader-side callables through ``input()`` prompts on the stdin
+    channel. The kernel's CPU time is metered per check: past ``cpu_budget`` seconds (or ten
+    times that in wall-clock time, for a kernel that sleeps) the call is interrupted, and a
+    kernel that does not come back is killed.
+    """
+
+    GRACE = 5.0   # seconds an interrupted kernel gets to return
+
+    def __init__(self, session: _Session, cpu_budget: float, channel: Path):
+        self.session, self.channel = session, Path(channel)
+        self.cpu_left, self.wall_left = cpu_budget, 10 * cpu_budget
+        self.count = 0
+
+    def request(self, message: dict, arrays: dict, callback) -> tuple[dict, dict]:
+        if not getattr(self.session, "agent_ready", False):
+            self._install_agent()
+        self.count += 1
+        stem = self.channel / f"req-{os.urandom(6).hex()}"
+        agent.write_message(stem, message, arrays)
+        run_sync(self._serve)(f"__grader__.serve({stem.name[4:]!r})", callback)
+        try:
+            return agent.read_message(self.channel / f"rep-{stem.name[4:]}")
+        except Exception as exc:   # no usable reply: the kernel's side of the channel broke
+            return {"raised": f"no answer came back from the kernel ({type(exc).__name__})"}, {}
+
+    def _install_agent(self) -> None:
+        self.channel.mkdir(parents=True, exist_ok=True)
+        self.channel.chmod(0o777)   # the sandboxed kernel runs as its own user and writes replies
+        shutil.copyfile(agent.__file__, self.channel / "agent.py")
+        code = (f"__grader_scope__ = {{'__name__': 'grader_agent'}}\n"
+                f"exec(compile(open({str(self.channel / 'agent.py')!r}).read(), 'grader-agent', "
+                f"'exec'), __grader_scope__)\n"
+                f"__grader__ = __grader_scope__['FileChannel']({str(self.channel)!r}, "
+                f"get_ipython().user_ns)\n"
+                f"del __grader_scope__\n")
+        run_sync(self._serve)(code, None)
+        self.session.agent_ready = True
+
+    async def _serve(self, code: str, callback) -> None:
+        kc = self.session.client.kc
+        msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=True)
+        cpu0, wall0 = self.session.cpu_seconds(), time.monotonic()
+        interrupted = None
+        while True:
+            try:
+                reply = await kc.get_shell_msg(timeout=0.05)
+                if reply.get("parent_header", {}).get("msg_id") == msg_id:
+                    break
+            except queue.Empty:
+                pass
+            await self._answer_callbacks(kc, callback)
+            await _drain_iopub(kc)
+            cpu, wall = self.session.cpu_seconds() - cpu0, time.monotonic() - wall0
+            if interrupted is None and (cpu > self.cpu_left or wall > self.wall_left):
+                interrupted = time.monotonic()
+                await self.session.km.interrupt_kernel()
+            elif interrupted is not None and time.monotonic() - interrupted > self.GRACE:
+                raise CheckStopped("time limit", "stopped: your function ran past the time limit")
+            if not await self.session.km.is_alive():
+                raise CheckStopped("kernel exited", "the kernel exited or crashed while your "
+                                                    "function ran")
+        self.cpu_left -= self.session.cpu_seconds() - cpu0
+        self.wall_left -= time.monotonic() - wall0
+        if interrupted is not None:
+            raise CheckStopped("time limit", "stopped: your function ran past the time limit")
+
+    async def _answer_callbacks(self, kc, callback) -> None:
+        try:
+            msg = await kc.get_stdin_msg(timeout=0)
+        except queue.Empty:
+            return
+        prompt = str(msg.get("content", {}).get("prompt", ""))
+        answer = "none"
+        if callback is not None and prompt.startswith("grader-callback cb-"):
+            name = prompt.split()[-1]
+            try:
+                request, arrays = agent.read_message(self.channel / name)
+                reply, reply_arrays = callback(request, arrays)
+            except Exception as exc:
+                reply, reply_arrays = {"raised": agent.raised(exc)}, {}
+            answer = "re" + name
+            agent.write_message(self.channel / answer, reply, reply_arrays)
+        kc.input(answer)
+
+
+async def _drain_iopub(kc, limit: int = 200) -> None:
+    """Drop what the kernel prints while the grader calls it (it counts for nothing)."""
+    for _ in range(limit):
+        try:
+            await kc.get_iopub_msg(timeout=0)
+        except queue.Empty:
+            return

@@ -4,7 +4,8 @@ Scores come from nbgrader's gradebook (so a manual override made in formgrader c
 which submissions exist, and their flags, come from our grade records. CSV: plain UTF-8 with a
 header row, one row per student and assignment: ``student, assignment, <one column per
 exercise>, total, max, flags``. With several assignments an exercise column is named
-``<assignment>:<grade_id>`` and is empty for the other assignments.
+``<assignment>:<grade_id>`` and is empty for the other assignments. Canvas's import format
+(``export --format canvas``) is written by ``grader/canvas.py`` from the same rows.
 """
 from __future__ import annotations
 
@@ -84,6 +85,11 @@ def write_csv(work: Path, path: Path, assignments: list[str] | None = None) -> P
     return Path(path)
 
 
+def _line(cells: list, widths: list[int]) -> str:
+    """One row of the text table, each cell padded to its column's width."""
+    return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+
+
 def table(work: Path, assignments: list[str] | None = None) -> str:
     """The gradebook as a text table, one block per assignment."""
     cols, rows = grade_rows(work, assignments)
@@ -95,6 +101,6 @@ def table(work: Path, assignments: list[str] | None = None) -> str:
         body = [[r["student"]] + [_fmt(r["cells"].get(c, "")) for c in ex]
                 + [f"{_fmt(r['total'])}/{_fmt(r['max'])}", r["flags"][:60]] for r in mine]
         widths = [max(len(str(x)) for x in col) for col in zip(heads, *body)]
-        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
-        out += [f"== {a} ==", line(heads), line(["-" * w for w in widths])] + [line(b) for b in body] + [""]
+        out += [f"== {a} ==", _line(heads, widths), _line(["-" * w for w in widths], widths)]
+        out += [_line(b, widths) for b in body] + [""]
     return "\n".join(out) if out else "(no grades yet)"

@@ -1,8 +1,8 @@
 """Flag submissions whose code tries to game the grader, for a human to review.
 
 A static scan of every cell a student could have written or changed (solution cells and any
-cell without nbgrader metadata). Nothing here changes a score: sealed grading
-(``grader/hidden/sealed.py``) already decides points outside the student's kernel, so a flag
+cell without nbgrader metadata). Nothing here changes a score: hidden checks
+run in the grader's process (``grader.trusted``) and decide points outside the kernel, so a flag
 only tells the instructor where to look. Rules are about classes of attack (patching shared
 modules, escaping the kernel, reading instructor files, lying objects, calling the reference)
 rather than exact strings.
@@ -29,7 +29,7 @@ DUNDERS_THAT_LIE = {"__eq__", "__ne__", "__bool__", "__array_ufunc__", "__array_
 INTROSPECTION = {"__code__", "__globals__", "__builtins__", "__closure__", "__dict__",
                  "__subclasses__", "__mro__", "__wrapped__", "__wrapped_check__", "f_globals",
                  "f_locals", "f_back", "modules", "excepthook", "set_custom_exc",
-                 "showtraceback", "environ"}
+                 "showtraceback", "environ", "displayhook", "__grader__"}
 INSTRUCTOR_WORDS = ("solution", "gradebook", "grader", "hidden", "autograded", "submitted",
                     ".db", "sealed", "/home", "/root", "..")
 

@@ -11,16 +11,23 @@ Accepted layouts (``<assignment>`` is an assignment id such as ``01_linear_regre
   becomes the student id; of several files for one student and assignment the highest
   submission id is graded.
 
+Each submission also carries a display name (the ``<studentname>`` part of a Canvas file name)
+and a timestamp: the contents of nbgrader's ``timestamp.txt`` next to the notebook when there
+is one, else the file's modification time (a zip's entries keep theirs when unpacked).
+
 Anything else gets a one-line reason and is skipped; the rest of the class is still graded.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
@@ -41,6 +48,8 @@ class Submission:
     origin: str = ""
     flags: list = field(default_factory=list)
     problem: str | None = None
+    name: str = ""
+    timestamp: datetime | None = None
 
     def sha256(self) -> str:
         return hashlib.sha256(self.path.read_bytes()).hexdigest() if self.path else ""
@@ -65,12 +74,40 @@ def unpack(path: Path, tmp: Path) -> Path:
             if not str(target).startswith(str(tmp.resolve())):
                 continue   # an entry escaping the folder (../ or absolute path): ignore it
             zf.extract(info, tmp)
+            _keep_zip_time(info, target)
     return tmp
+
+
+def _keep_zip_time(info: zipfile.ZipInfo, path: Path) -> None:
+    """Give an unpacked file the modification time its zip entry records (local time)."""
+    if info.is_dir() or not path.is_file():
+        return
+    stamp = time.mktime(info.date_time + (0, 0, -1))
+    os.utime(path, (stamp, stamp))
+
+
+def file_time(path: Path) -> datetime:
+    """A file's modification time as a naive UTC datetime (nbgrader's convention)."""
+    stamp = datetime.fromtimestamp(Path(path).stat().st_mtime, tz=timezone.utc)
+    return stamp.replace(tzinfo=None)
+
+
+def submission_time(notebook: Path) -> datetime | None:
+    """When a notebook was submitted: nbgrader's ``timestamp.txt`` in its folder when present
+    and readable, else the notebook's modification time."""
+    stamp = Path(notebook).parent / "timestamp.txt"
+    if stamp.is_file():
+        from nbgrader.utils import parse_utc
+        try:
+            return parse_utc(stamp.read_text().strip())
+        except (ValueError, OverflowError):
+            pass
+    return file_time(notebook)
 
 
 def _base_notebook_name(filename: str) -> str:
     """``01_linear_regression-2.ipynb`` -> ``01_linear_regression`` (Canvas resubmission suffix)."""
-    stem = filename[:-len(".ipynb")] if filename.endswith(".ipynb") else filename
+    stem = filename.removesuffix(".ipynb")
     return re.sub(r"-\d+$", "", stem)
 
 
@@ -100,7 +137,9 @@ def _from_canvas(files: list[Path], wanted: list[str], known: list[str]) -> list
         previous = found.get((uid, base))
         if previous is None or sid > previous[0]:
             count = previous[2] + 1 if previous else 1
-            found[(uid, base)] = (sid, Submission(uid, base, f, origin=f.name, flags=flags), count)
+            sub = Submission(uid, base, f, origin=f.name, flags=flags, name=m["name"],
+                             timestamp=file_time(f))
+            found[(uid, base)] = (sid, sub, count)
         else:
             found[(uid, base)] = (previous[0], previous[1], previous[2] + 1)
     for (uid, base), (sid, sub, count) in sorted(found.items()):
@@ -133,12 +172,13 @@ def _student_folder(folder: Path, wanted: list[str], known: list[str]) -> list[S
             continue
         seen.add(name)
         if p.is_file():
-            out.append(Submission(student, name, p, origin=rel))
+            out.append(Submission(student, name, p, origin=rel, timestamp=file_time(p)))
             continue
         nb = p / f"{name}.ipynb"
         notebooks = sorted(q.name for q in p.iterdir() if q.is_file() and q.name.endswith(".ipynb"))
         if nb.is_file():
-            out.append(Submission(student, name, nb, origin=f"{rel}/{nb.name}"))
+            out.append(Submission(student, name, nb, origin=f"{rel}/{nb.name}",
+                                  timestamp=submission_time(nb)))
         elif notebooks:
             out.append(Submission(student, name, origin=rel,
                                   problem=f"renamed notebook: found {', '.join(notebooks)}, expected {name}.ipynb"))
@@ -187,7 +227,7 @@ def check_notebook(path: Path, expected_ids: list[str]):
         return None, f"nbformat {major} notebook; expected nbformat 4 (open and save it in Jupyter)"
     try:
         nb = nbformat.reads(json.dumps(raw), as_version=4)
-    except Exception as exc:   # nbformat's many ways to reject a file
+    except Exception as exc:  # noqa: BLE001 (nbformat's many ways to reject a file)
         return None, f"unreadable notebook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
     ids = grade_ids(nb)
     dup = sorted({g for g in ids if ids.count(g) > 1})

@@ -1,40 +1,51 @@
-"""Feedback names the mistake: a recording that behaves like a catalogued bug gets its diagnosis."""
-import tempfile
-from pathlib import Path
-
+"""Feedback names the mistake: a check run that behaves like a catalogued bug gets its diagnosis."""
 import pytest
 
-from grader import diagnose
+from grader import diagnose, registry
 from grader.bugs import harness
+from grader.exercises.common import use_secret
+from grader.trusted import LocalTransport, run_check
 
 ASSIGNMENT = "01_linear_regression"
+BUGS = [b for e in registry.exercises(ASSIGNMENT) for b in e.bugs]
 
 
-def record_solution(bug_id, tmp_path):
-    """Record the hidden checks the way a sealed kernel would for a student with this bug."""
+def student_with(bug, grade_id, secret="student"):
+    """The check run of a student whose code has ``bug`` (a transcript, as grading makes it)."""
     nb = harness.load_solution(ASSIGNMENT)
-    bugs = {b.id: b for b in harness.catalog_module(ASSIGNMENT).BUGS}
-    bug = bugs[bug_id]
+    namespace = harness.solution_namespace(nb, harness.apply_bug(nb, bug))
+    with use_secret(secret):
+        return run_check(registry.exercise(ASSIGNMENT, grade_id), LocalTransport(namespace))
+
+
+@pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.id)
+def test_each_catalogued_bug_is_named(bug):
     grade_id = bug.failing_cells()[0]
-    cell = next(c for c in nb.cells if harness.nbgrader_meta(c).get("grade_id") == grade_id)
-    diagnose.record_buggy_cell(nb, bug, cell, tmp_path)
-    return bug, grade_id
+    verdict = student_with(bug, grade_id)
+    assert not verdict.passed
+    with use_secret("student"):
+        assert bug.diagnosis in diagnose.diagnose(registry.exercise(ASSIGNMENT, grade_id),
+                                                  verdict.transcript)
 
 
-@pytest.mark.parametrize("bug_id", [b.id for b in harness.catalog_module(ASSIGNMENT).BUGS])
-def test_each_catalogued_bug_is_named(bug_id, tmp_path):
-    bug, grade_id = record_solution(bug_id, tmp_path)
-    assert bug.diagnosis in diagnose.diagnose(ASSIGNMENT, grade_id, tmp_path)
+def test_unrelated_behaviour_gets_no_diagnosis():
+    """A different exercise's bug says nothing about this exercise, and another run's secret
+    (other hidden inputs) matches no bug."""
+    bug = next(b for b in BUGS if b.cell == "mse_gradients")
+    exercise = registry.exercise(ASSIGNMENT, "test_mse_gradients")
+    verdict = student_with(bug, "test_mse_gradients")
+    others = {b.diagnosis for b in BUGS if b.cell != "mse_gradients"}
+    with use_secret("student"):
+        assert not set(diagnose.diagnose(exercise, verdict.transcript)) & others
+    with use_secret("another run"):
+        assert diagnose.diagnose(exercise, verdict.transcript) == []
 
 
-def test_unrelated_behaviour_gets_no_diagnosis(tmp_path):
-    """A recording of a *different* exercise's bug says nothing about this exercise."""
-    bugs = harness.catalog_module(ASSIGNMENT).BUGS
-    a = next(b for b in bugs if b.cell == "mse_gradients")
-    bug, grade_id = record_solution(a.id, tmp_path)
-    others = [b.diagnosis for b in bugs if b.cell != "mse_gradients"]
-    assert not set(diagnose.diagnose(ASSIGNMENT, grade_id, tmp_path)) & set(others)
-
-
-def test_missing_recording_gets_no_diagnosis(tmp_path):
-    assert diagnose.diagnose(ASSIGNMENT, "test_mse_gradients", tmp_path) == []
+def test_an_untouched_exercise_gets_no_diagnosis():
+    nb = harness.load_solution(ASSIGNMENT)
+    namespace = harness.solution_namespace(nb)
+    exec("def mse_gradients(X, y, W, b):\n    raise NotImplementedError()", namespace)
+    exercise = registry.exercise(ASSIGNMENT, "test_mse_gradients")
+    verdict = run_check(exercise, LocalTransport(namespace))
+    assert verdict.message.startswith("not attempted yet"), verdict.message
+    assert diagnose.diagnose(exercise, verdict.transcript) == []

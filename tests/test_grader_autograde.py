@@ -40,7 +40,8 @@ def test_scores_per_exercise(graded):
     assert points(recs["carol"]) == {"test_add": 2, "test_scale": 0, "test_mean_square": 5}
     assert points(recs["dave"]) == {"test_add": 2, "test_scale": 0, "test_mean_square": 5}
     failed = {c["grade_id"]: c for c in recs["carol"]["cells"]}["test_scale"]
-    assert failed["status"] == "failed" and "scale(arange(3), 2) is wrong" in failed["message"]
+    assert failed["status"] == "failed" and "scale on a hidden input" in failed["message"]
+    assert "Likely mistake: Scale multiplies." in failed["message"]
     assert failed["name"] == "Checks scale() on a short vector."
 
 

@@ -27,13 +27,11 @@ def _noop(*a, **k):
     "patch_test_helpers": """return np.zeros((X.shape[0], W.shape[1]))
 import course.checks as _cc
 for _name in ("check_array", "check_scalar", "check_shape", "check_true", "as_plain_array"):
-    setattr(_cc, _name, lambda *a, **k: None)
-import grader.hidden.common as _hc
-_hc.hidden_check = lambda f: (lambda *a, **k: None)""",
+    setattr(_cc, _name, lambda *a, **k: None)""",
     "patch_hidden_checks": """return np.zeros((X.shape[0], W.shape[1]))
-import importlib, pkgutil, grader.hidden as _gh
+import importlib, pkgutil, grader.exercises as _gh
 for _m in pkgutil.iter_modules(_gh.__path__):
-    _mod = importlib.import_module("grader.hidden." + _m.name)
+    _mod = importlib.import_module("grader.exercises." + _m.name)
     for _n in dir(_mod):
         if _n.startswith("check_"):
             setattr(_mod, _n, lambda *a, **k: None)""",
@@ -80,12 +78,20 @@ while True:
 _hog = []
 while True:
     _hog.append(np.ones(10**7))""",
-    "forge_sealed_records": """return np.zeros((X.shape[0], W.shape[1]))
-import os, json, pathlib
-_d = pathlib.Path(os.environ.get("GRADER_SEALED_DIR", "/tmp/none"))
-_d.mkdir(parents=True, exist_ok=True)
-for _n in ("check_predict", "check_mse_loss", "check_mse_gradients"):
-    (_d / f"grader.hidden.nb01.{_n}.json").write_text(json.dumps({"functions": {}, "data": {}}))""",
+    "output_decides_the_grade": """import sys
+    sys.displayhook("ok")
+    sys.displayhook(float("nan"))
+    print("-1", file=sys.stderr)
+    return np.zeros((X.shape[0], W.shape[1]))""",
+    "forge_the_agent": """return np.zeros((X.shape[0], W.shape[1]))
+import threading, time
+def _forge():
+    # wait for the grader's agent, then make every call answer with zeros
+    while "__grader__" not in globals():
+        time.sleep(0.01)
+    globals()["__grader__"].agent.handle = lambda *a, **k: ({"out": {"t": "none"},
+                                                            "args_after": {"t": "list", "v": [[], {}]}}, {})
+threading.Thread(target=_forge, daemon=True).start()""",
     "read_the_solution": f"""import json
     _nb = json.load(open({str(SOLUTION_PATH)!r}))
     _src = [c["source"] for c in _nb["cells"] if "def predict" in "".join(c["source"])][0]

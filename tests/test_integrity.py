@@ -34,7 +34,7 @@ ATTACKS = {
     "calls sys.exit": "import sys\nsys.exit(0)",
     "imports a module that can escape": "import subprocess\nsubprocess.run(['ls'])",
     "reads or lists files": "text = open('../../solutions/01/01.ipynb').read()",
-    "imports the grader": "from grader.hidden import nb01",
+    "imports the grader": "from grader.exercises import nb01",
     "uses introspection (__code__)": "check_array.__code__ = (lambda *a, **k: None).__code__",
     "uses introspection (set_custom_exc)": "get_ipython().set_custom_exc((Exception,), None)",
     "calls signal.signal": "signal.signal(14, lambda *a: None)",
@@ -59,7 +59,7 @@ def test_grade_cells_are_not_scanned_but_added_cells_are():
     sol = nbformat.v4.new_code_cell("def predict(X, W, b):\n    return X @ W + b")
     sol.metadata["nbgrader"] = {"solution": True, "grade": False, "locked": False,
                                 "grade_id": "predict", "schema_version": 3}
-    grade = nbformat.v4.new_code_cell("from grader.hidden import nb01\nnb01.check_predict(predict)")
+    grade = nbformat.v4.new_code_cell("from grader.exercises import nb01\nnb01.check_predict(predict)")
     grade.metadata["nbgrader"] = {"solution": False, "grade": True, "locked": True,
                                   "grade_id": "test_predict", "points": 1, "schema_version": 3}
     source.cells = [sol, grade]

@@ -22,9 +22,11 @@ import pytest
 
 from grader import config, sandbox
 from grader.execute import DISK_QUOTA, execute_notebook, kernel_env
-from grader.worker import CODE_PATHS, EXCLUDED_PATHS
 
 REPO = config.REPO
+# what a grading kernel imports: a course/ folder (here the repository's own), nothing else
+CODE_PATHS = [str(REPO / "course")]
+EXCLUDED_PATHS: list = []
 USER_UID = 12345                 # the simulated unprivileged grader
 SETPRIV = ["setpriv", f"--reuid={USER_UID}", f"--regid={USER_UID}", "--clear-groups"]
 LIMITS = config.Limits(memory_mb=1024, tmpfs_mb=8, disk_mb=16, open_files=64, processes=48)

@@ -1,19 +1,17 @@
-"""Apply catalogued bugs to a solution notebook and see which grade cells catch them.
+"""Apply catalogued bugs to a solution notebook and see which exercises lose their points.
 
-This runs the grade cells (visible and hidden tests) directly in a Python namespace built
-from the notebook's setup cells and solution cells, without a Jupyter kernel and without the
-demonstration cells, so the whole catalog runs in minutes. ``tests/test_bug_catalog.py``
-uses it to require a 100% kill rate; a few end-to-end autogrades through nbgrader confirm
-that both paths give the same verdict.
+This runs the notebook's setup, solution and grade cells directly in a Python namespace,
+without a Jupyter kernel and without the demonstration cells, and after each grade cell the
+exercise's hidden check on the same path grading takes (``grader.trusted.run_check``, with the
+agent in this process), so the whole catalog runs in minutes. ``tests/test_bug_catalog.py``
+uses it to require a 100% kill rate; end-to-end autogrades through nbgrader confirm that both
+paths give the same verdict.
 """
 from __future__ import annotations
 
 import ast
 import contextlib
-import importlib
 import io
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +19,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import nbformat
 
-from grader.bugs import Bug
+from grader import registry
+from grader.registry import Bug
+from grader.trusted import LocalTransport, run_check
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions"
@@ -29,12 +29,13 @@ SOLUTIONS = REPO / "solutions"
 
 @dataclass
 class CellOutcome:
-    """Whether one grade cell passed, and the first line of its error when it did not."""
+    """The verdict of one exercise's hidden check, and the first line of its failure."""
 
     grade_id: str
     passed: bool
     error: str = ""
     ran: bool = True  # False: not re-run, the mutation cannot reach it
+    visible_error: str = ""   # the grade cell's own (visible) tests; they count for nothing
 
 
 def nbgrader_meta(cell) -> dict:
@@ -45,16 +46,6 @@ def nbgrader_meta(cell) -> dict:
 def load_solution(assignment: str):
     """Read ``solutions/<assignment>/<assignment>.ipynb``."""
     return nbformat.read(SOLUTIONS / assignment / f"{assignment}.ipynb", as_version=4)
-
-
-def catalog_module(assignment: str):
-    """``grader/bugs/nbNN.py`` for an assignment id like ``01_linear_regression``.
-
-    The module defines ``BUGS`` (a list of :class:`Bug`) and may define
-    ``HARNESS_SKIP`` (grade_id -> reason) for grade cells that need the demonstration cells
-    (a trained model, say); those are checked end to end through nbgrader instead.
-    """
-    return importlib.import_module(f"grader.bugs.nb{assignment[:2]}")
 
 
 def strip_markers(source: str) -> str:
@@ -105,18 +96,18 @@ def graded_cells(nb) -> list:
     return cells
 
 
-def run_grade_cells(nb, replace: dict[str, str] | None = None,
-                    skip: frozenset = frozenset()) -> dict[str, CellOutcome]:
-    """Execute setup, solution and grade cells in one namespace; report each grade cell.
+def run_grade_cells(nb, assignment: str,
+                    replace: dict[str, str] | None = None) -> dict[str, CellOutcome]:
+    """Execute setup, solution and grade cells in one namespace; check each exercise.
 
     Parameters
     ----------
     nb : NotebookNode
         A solution notebook.
+    assignment : str
+        Its assignment id (whose registry entries say how each grade cell is checked).
     replace : dict, optional
         grade_id of a solution cell -> the source to use instead (a mutated solution).
-    skip : set of str
-        grade_ids of grade cells not to run here.
 
     Returns
     -------
@@ -127,8 +118,8 @@ def run_grade_cells(nb, replace: dict[str, str] | None = None,
     matplotlib.use("Agg")
     namespace: dict = {"__name__": "__main__"}
     outcomes: dict[str, CellOutcome] = {}
-    # With a mutation, only grade cells that use a name the mutation can reach are run; the
-    # others see exactly the reference code and pass as they do for the reference
+    # With a mutation, only exercises whose cells use a name the mutation can reach are run;
+    # the others see exactly the reference code and pass as they do for the reference
     # (test_reference_passes_every_grade_cell). This keeps the capstone's training out of
     # every unrelated bug.
     affected: set = set()
@@ -139,26 +130,28 @@ def run_grade_cells(nb, replace: dict[str, str] | None = None,
             affected |= defined_names(cell.source)
         elif meta.get("solution") and used_names(cell.source) & affected:
             affected |= defined_names(cell.source)
-        if grade_id in skip:
-            continue
         if replace and meta.get("grade") and not used_names(cell.source) & affected:
             outcomes[grade_id] = CellOutcome(grade_id, True, ran=False)
             continue
-        source = strip_markers(replace.get(grade_id, cell.source))
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(source, f"<cell {grade_id or 'setup'}>", "exec"), namespace)
-        except Exception as exc:  # a failing cell is the point of the exercise
-            if meta.get("grade"):
-                first = (str(exc).splitlines() or [""])[0]
-                outcomes[grade_id] = CellOutcome(grade_id, False, f"{type(exc).__name__}: {first}")
-            elif not meta.get("solution"):
-                raise RuntimeError(f"setup cell failed: {exc}") from exc
-        else:
-            if meta.get("grade"):
-                outcomes[grade_id] = CellOutcome(grade_id, True)
+        error = _run_cell(namespace, replace.get(grade_id, cell.source), grade_id or "setup")
+        if meta.get("grade"):
+            verdict = run_check(registry.exercise(assignment, grade_id), LocalTransport(namespace))
+            outcomes[grade_id] = CellOutcome(grade_id, verdict.passed, verdict.message,
+                                             visible_error=error or "")
+        elif error is not None and not meta.get("solution"):
+            raise RuntimeError(f"setup cell failed: {error}")
     plt.close("all")
     return outcomes
+
+
+def _run_cell(namespace: dict, source: str, name: str) -> str | None:
+    """Execute one cell's code; the first line of its exception, or None."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(strip_markers(source), f"<cell {name}>", "exec"), namespace)
+    except Exception as exc:  # a failing cell is the point of the exercise
+        return f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
+    return None
 
 
 def solution_namespace(nb, replace: dict[str, str] | None = None) -> dict:
@@ -195,63 +188,27 @@ def apply_bug(nb, bug: Bug) -> dict[str, str]:
 
 @dataclass
 class BugVerdict:
-    """What grading made of one catalogued bug, in the kernel and on sealed replay."""
+    """What grading made of one catalogued bug."""
 
     bug: Bug
-    killed: bool          # every cell in bug.failing_cells() failed
-    collateral: list      # grade cells that failed although the bug should not touch them
+    killed: bool          # every exercise in bug.failing_cells() lost its points
+    collateral: list      # exercises that failed although the bug should not touch them
     outcomes: dict
-    replay_killed: bool = True      # the same cells fail when the recordings are replayed
-    replay_collateral: list = None  # cells that fail on replay only
 
     @property
     def ok(self) -> bool:
-        """Caught where it should be and nowhere else, by both verdicts."""
-        return (self.killed and not self.collateral and self.replay_killed
-                and not self.replay_collateral)
+        """Caught where it should be and nowhere else."""
+        return self.killed and not self.collateral
 
 
-@contextlib.contextmanager
-def sealed_recording(directory):
-    """Make decorated hidden checks record into ``directory`` (as in a grading kernel)."""
-    from grader.hidden import sealed
-
-    previous = os.environ.get(sealed.ENV_VAR)
-    os.environ[sealed.ENV_VAR] = str(directory)
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(sealed.ENV_VAR, None)
-        else:
-            os.environ[sealed.ENV_VAR] = previous
-
-
-def replay_failures(nb, directory, outcomes) -> set:
-    """grade_ids whose sealed replay fails, among the grade cells that were run."""
-    from grader.hidden import sealed
-
-    return {g for g, failures in sealed.sealed_verdicts(nb, directory).items()
-            if failures and g in outcomes}
-
-
-def evaluate_bug(nb, bug: Bug, skip: frozenset = frozenset()) -> BugVerdict:
-    """Grade the solution with ``bug`` applied (grade cells in ``skip`` are not run).
-
-    Both verdicts are computed: the grade cells' own in the namespace, and the sealed replay
-    of the recorded hidden checks (what the grader counts). Grade cells
-    the mutation cannot reach are not re-run; their recordings would equal the reference's.
-    """
-    with tempfile.TemporaryDirectory() as tmp:
-        with sealed_recording(tmp):
-            outcomes = run_grade_cells(nb, apply_bug(nb, bug), skip)
-        replay_failed = replay_failures(nb, tmp, {g for g, o in outcomes.items() if o.ran})
+def evaluate_bug(nb, bug: Bug, assignment: str) -> BugVerdict:
+    """Grade the solution with ``bug`` applied; exercises the mutation cannot reach are not
+    re-run (their checks would see the reference's code)."""
+    outcomes = run_grade_cells(nb, assignment, apply_bug(nb, bug))
     must_fail = set(bug.failing_cells())
     missing = must_fail - set(outcomes)
     if missing:
         raise KeyError(f"bug {bug.id}: unknown grade cells {sorted(missing)}")
     killed = all(not outcomes[g].passed for g in must_fail)
     collateral = sorted(g for g, o in outcomes.items() if g not in must_fail and not o.passed)
-    return BugVerdict(bug, killed, collateral, outcomes,
-                      replay_killed=must_fail <= replay_failed,
-                      replay_collateral=sorted(replay_failed - must_fail))
+    return BugVerdict(bug, killed, collateral, outcomes)

@@ -14,7 +14,8 @@ import numpy as np
 from course import layers, regularization
 from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient_array, relative_error
-from grader.hidden.common import hidden_check, rng_for
+from grader.exercises.common import rng_for
+from grader.registry import Bug, Exercise
 
 
 def _same(a, b, rtol=1e-6, atol=1e-12):
@@ -23,7 +24,6 @@ def _same(a, b, rtol=1e-6, atol=1e-12):
 
 
 # ---------------------------------------------------------------- preprocessing
-@hidden_check
 def check_standardize(fit_standardizer, standardize):
     """Statistics per feature over the batch, constant features, training statistics reused."""
     cases = [(1, 5), (7, 3), (50, 12), (4, 784)]
@@ -51,7 +51,6 @@ def check_standardize(fit_standardizer, standardize):
                     regularization.standardize(X_other, r_mean, r_std), rtol=1e-8, hint=hint)
 
 
-@hidden_check
 def check_pca_whitening(fit_pca_whitening, pca_whiten):
     """Mean, principal directions (up to sign), variances s**2/N and the whitened data."""
     cases = [((40, 6), None), ((5, 8), None), ((30, 4), 2), ((25, 5), None)]
@@ -104,7 +103,7 @@ def check_pca_whitening(fit_pca_whitening, pca_whiten):
 # ---------------------------------------------------------------- early stopping
 def _early_stopping_runner(EarlyStopping):
     """Wrap the student's class in a plain function, so only arrays and numbers cross the
-    sealed boundary: run(patience, min_delta, values, params) -> one dict per epoch stepped."""
+    kernel boundary: run(patience, min_delta, values, params) -> one dict per epoch stepped."""
     def run(patience, min_delta, values, params):
         student = EarlyStopping(patience) if min_delta == 0 else EarlyStopping(patience, min_delta=min_delta)
         params = {k: v.copy() for k, v in params.items()}
@@ -127,7 +126,6 @@ def _early_stopping_runner(EarlyStopping):
     return (run,)
 
 
-@hidden_check(adapt=_early_stopping_runner)
 def check_early_stopping(run):
     """Stop decisions, best value/epoch and copied parameters against the reference class."""
     sequences = [
@@ -168,7 +166,6 @@ def check_early_stopping(run):
 
 
 # ---------------------------------------------------------------- penalties
-@hidden_check
 def check_penalties(l2_penalty, l1_penalty):
     """Penalties and gradients for several shapes, strengths and exact zeros."""
     for case, (shape, lam) in enumerate([((1, 1), 0.5), ((3, 5), 0.01), ((2, 3, 4), 3.0), ((4, 2), 0.0)]):
@@ -190,7 +187,6 @@ def check_penalties(l2_penalty, l1_penalty):
 
 
 # ---------------------------------------------------------------- dropout
-@hidden_check
 def check_dropout(dropout_forward, dropout_backward):
     """Inverted dropout: test mode, kept fraction, scaling, mask in the cache, backward."""
     for case, shape in enumerate([(1, 9), (5, 3), (6, 11)]):
@@ -243,7 +239,6 @@ def check_dropout(dropout_forward, dropout_backward):
                     dropout_backward(dout.copy(), (None, "test")), dout)
 
 
-@hidden_check
 def check_dropconnect(dropconnect_forward, dropconnect_backward):
     """Drop-connect: test mode, kept fraction and scaling of the weight mask, numerical gradients."""
     for case, (n, d, m) in enumerate([(1, 4, 3), (6, 5, 2), (3, 2, 7)]):
@@ -297,7 +292,6 @@ def check_dropconnect(dropconnect_forward, dropconnect_backward):
 
 
 # ---------------------------------------------------------------- batch norm
-@hidden_check
 def check_batchnorm_forward(batchnorm_forward):
     """Train mode (outputs, running averages, cache) and test mode against course.layers."""
     cases = [((1, 4), {}), ((6, 3), {"momentum": 0.5}), ((50, 7), {"eps": 0.1}), ((8, 5), {"eps": 1e-5, "momentum": 0.9})]
@@ -354,7 +348,6 @@ def check_batchnorm_forward(batchnorm_forward):
                         hint="test mode must leave the running averages alone.")
 
 
-@hidden_check
 def check_batchnorm_backward(batchnorm_backward):
     """dx, dgamma, dbeta against numerical gradients (float64) in train mode, and test mode."""
     for case, shape in enumerate([(1, 4), (2, 3), (5, 3), (8, 6)]):
@@ -400,7 +393,6 @@ def check_batchnorm_backward(batchnorm_backward):
 
 
 # ---------------------------------------------------------------- augmentation
-@hidden_check
 def check_augment(shift_images, add_noise):
     """Shifts against course.regularization.shift_images; noise through its statistics."""
     shifts = [(0, 0), (1, 0), (0, 1), (-2, 3), (3, -1), (27, 0), (-28, 5), (4, 30)]
@@ -444,7 +436,6 @@ def check_augment(shift_images, add_noise):
 
 
 # ---------------------------------------------------------------- hyperparameter search
-@hidden_check
 def check_log_uniform(log_uniform):
     """Bounds, shape, log-uniform distribution (Kolmogorov-Smirnov distance) and use of rng."""
     for case, (low, high) in enumerate([(1e-5, 1e-1), (0.5, 2.0), (1e-3, 1e3)]):
@@ -463,3 +454,181 @@ def check_log_uniform(log_uniform):
                    "two calls with identically seeded generators gave different samples: use the rng argument.")
     check_shape("log_uniform(1e-4, 1.0, (2, 3), rng)", log_uniform(1e-4, 1.0, (2, 3), np.random.default_rng(9)), (2, 3))
     check_shape("log_uniform(1e-4, 1.0, 1, rng)", log_uniform(1e-4, 1.0, 1, np.random.default_rng(9)), (1,))
+
+
+# ---------------------------------------------------------------- catalogued bugs
+BUGS = [
+    # preprocessing
+    Bug("std_ddof_1", "standardize", "std = X.std(axis=0)", "std = X.std(axis=0, ddof=1)",
+        "The standard deviation divides by N - 1; use the population std over the training set (divide by N)."),
+    Bug("stats_over_features", "standardize", "mean = X.mean(axis=0)", "mean = X.mean(axis=1)",
+        "The mean is taken over the features of each example (axis=1); statistics are per feature, over the examples (axis=0)."),
+    Bug("no_constant_feature_guard", "standardize", "    std = np.where(std < 1e-8, 1.0, std)\n", "",
+        "A feature that is constant on the training set has std 0: dividing by it gives NaN. Use std 1 there."),
+    Bug("standardize_with_own_statistics", "standardize", "return (X - mean) / std",
+        "return (X - X.mean(axis=0)) / np.where(X.std(axis=0) < 1e-8, 1.0, X.std(axis=0))",
+        "standardize recomputes statistics from the data it is given; validation and test data must use the training statistics."),
+    # PCA whitening
+    Bug("pca_variance_not_divided_by_n", "pca_whitening", "S[:k] ** 2 / X.shape[0]", "S[:k] ** 2",
+        "The variances along the principal directions are s**2 / N, not s**2."),
+    Bug("pca_singular_values_as_variances", "pca_whitening", "S[:k] ** 2 / X.shape[0]", "S[:k]",
+        "Singular values are not variances: the variance along direction k is s_k**2 / N."),
+    Bug("pca_not_centered", "pca_whitening", "np.linalg.svd(X - mean, full_matrices=False)",
+        "np.linalg.svd(X, full_matrices=False)",
+        "The SVD must be taken of the centered data X - mean; otherwise the first direction points at the mean."),
+    Bug("whiten_not_centered", "pca_whitening", "return (X - mean) @ components.T / np.sqrt(variances + eps)",
+        "return X @ components.T / np.sqrt(variances + eps)",
+        "Subtract the training mean before projecting onto the principal directions."),
+    Bug("whiten_without_eps", "pca_whitening", "np.sqrt(variances + eps)", "np.sqrt(variances)",
+        "Without eps, directions of (almost) zero variance are divided by ~0 and blow up."),
+    Bug("whiten_components_not_transposed", "pca_whitening", "(X - mean) @ components.T", "(X - mean) @ components",
+        "components holds the directions as rows (k, D): project with (X - mean) @ components.T."),
+    # early stopping
+    Bug("early_stopping_ties_improve", "early_stopping", "if val_metric > self.best_value + self.min_delta:",
+        "if val_metric >= self.best_value + self.min_delta:",
+        "A tie is not an improvement: use >, otherwise a flat validation curve never stops training."),
+    Bug("early_stopping_no_copy", "early_stopping",
+        "self.best_params = {name: value.copy() for name, value in params.items()}", "self.best_params = params",
+        "best_params holds references to the live arrays, which the training loop keeps changing: store copies."),
+    Bug("early_stopping_wait_not_reset", "early_stopping", "            self.wait = 0\n", "",
+        "The counter of epochs without improvement must restart at 0 after every improvement."),
+    Bug("early_stopping_off_by_one", "early_stopping", "return self.wait >= self.patience",
+        "return self.wait > self.patience",
+        "Stop once `patience` epochs in a row brought no improvement (wait >= patience), not one epoch later."),
+    Bug("early_stopping_ignores_min_delta", "early_stopping",
+        "if val_metric > self.best_value + self.min_delta:", "if val_metric > self.best_value:",
+        "An epoch improves only if it beats the best value by more than min_delta."),
+    # penalties
+    Bug("l2_gradient_twice", "penalties", ", lam * W\n", ", 2 * lam * W\n",
+        "The gradient of 0.5 * lam * w**2 is lam * w: the 0.5 cancels the 2."),
+    Bug("l2_penalty_without_half", "penalties", "0.5 * lam * float(np.sum(W * W))", "lam * float(np.sum(W * W))",
+        "The L2 penalty is 0.5 * lam * sum(W**2) (the convention whose gradient is lam * W)."),
+    Bug("l1_gradient_is_w", "penalties", "lam * np.sign(W)", "lam * W",
+        "The (sub)gradient of lam * |w| is lam * sign(w), of the same size for every nonzero weight."),
+    Bug("l1_penalty_without_abs", "penalties", "lam * float(np.sum(np.abs(W)))", "lam * float(np.sum(W))",
+        "The L1 penalty sums absolute values: positive and negative weights must not cancel."),
+    # dropout
+    Bug("dropout_no_rescale", "dropout", "mask = (rng.random(x.shape) < keep_prob) / keep_prob",
+        "mask = (rng.random(x.shape) < keep_prob) * 1.0",
+        "Inverted dropout divides the kept units by keep_prob; without it the training activations are too small "
+        "on average and the test pass (which does nothing) no longer matches."),
+    Bug("dropout_p_is_drop_probability", "dropout", "mask = (rng.random(x.shape) < keep_prob) / keep_prob",
+        "mask = (rng.random(x.shape) < 1 - keep_prob) / (1 - keep_prob)",
+        "keep_prob is the probability of KEEPING a unit; you dropped units with probability keep_prob."),
+    Bug("dropout_scaled_at_test", "dropout", "return x, (None, mode)", "return x * keep_prob, (None, mode)",
+        "That is vanilla dropout's test-time scaling; inverted dropout already scaled during training, so test mode returns x."),
+    Bug("dropout_backward_no_mask", "dropout", "return dout * mask", "return dout",
+        "The backward pass must reuse the forward mask: dropped units get no gradient."),
+    Bug("dropout_backward_unscaled", "dropout", "return dout * mask", "return dout * (mask > 0)",
+        "The forward pass multiplied by mask (0 or 1/keep_prob); the backward pass multiplies by the same values."),
+    # drop-connect
+    Bug("dropconnect_dW_not_masked", "dropconnect", "dW = dW * mask", "dW = dW",
+        "A dropped weight took no part in the forward pass: multiply dW by the mask (which also carries 1/keep_prob)."),
+    Bug("dropconnect_no_rescale", "dropconnect",
+        "mask = ((rng.random(W.shape) < keep_prob) / keep_prob).astype(W.dtype)",
+        "mask = (rng.random(W.shape) < keep_prob).astype(W.dtype)",
+        "Kept weights must be scaled by 1 / keep_prob so that the test pass can use W unchanged."),
+    Bug("dropconnect_db_mean", "dropconnect", "db = dout.sum(axis=0)", "db = dout.mean(axis=0)",
+        "db sums dout over the batch (the loss is already averaged over the batch)."),
+    Bug("dropconnect_cache_full_W", "dropconnect", "return x @ W_used + b, (x, W_used, mask, mode)",
+        "return x @ W_used + b, (x, W, mask, mode)",
+        "Cache the weights actually used (W * mask): dx = dout @ W_used.T."),
+    # batch norm forward
+    Bug("bn_variance_n_minus_1", "batchnorm_forward", "var = x.var(axis=0)", "var = x.var(axis=0, ddof=1)",
+        "Batch norm uses the batch's own variance, dividing by N (x.var(axis=0)), not N - 1."),
+    Bug("bn_running_stats_in_training", "batchnorm_forward",
+        "mean = x.mean(axis=0)\n        var = x.var(axis=0)", "mean, var = running_mean, running_var",
+        "In train mode normalize with the statistics of the current batch; the running averages are for test mode."),
+    Bug("bn_running_averages_never_updated", "batchnorm_forward",
+        'bn_param["running_mean"] = momentum * running_mean + (1 - momentum) * mean\n'
+        '        bn_param["running_var"] = momentum * running_var + (1 - momentum) * var', "pass",
+        "Train mode must update bn_param['running_mean'] and ['running_var']; otherwise test mode uses zeros and ones."),
+    Bug("bn_momentum_swapped", "batchnorm_forward",
+        "momentum * running_mean + (1 - momentum) * mean", "(1 - momentum) * running_mean + momentum * mean",
+        "momentum weighs the old running average: running = momentum * running + (1 - momentum) * batch statistic."),
+    Bug("bn_test_uses_batch_statistics", "batchnorm_forward", "mean, var = running_mean, running_var",
+        "mean, var = x.mean(axis=0), x.var(axis=0)",
+        "In test mode normalize with the running averages: the prediction must not depend on the rest of the batch."),
+    Bug("bn_eps_outside_sqrt", "batchnorm_forward", "inv_std = 1.0 / np.sqrt(var + eps)",
+        "inv_std = 1.0 / (np.sqrt(var) + eps)", "eps belongs inside the square root: 1 / sqrt(var + eps)."),
+    Bug("bn_no_scale_shift", "batchnorm_forward", "return gamma * x_hat + beta, (x_hat, gamma, inv_std, mode)",
+        "return x_hat, (x_hat, gamma, inv_std, mode)",
+        "The output is gamma * x_hat + beta: the learned scale and shift are missing."),
+    # batch norm backward
+    Bug("bn_dgamma_not_summed", "batchnorm_backward", "dgamma = (dout * x_hat).sum(axis=0)", "dgamma = dout * x_hat",
+        "gamma is shared by all examples: sum dout * x_hat over the batch (axis=0)."),
+    Bug("bn_dbeta_mean", "batchnorm_backward", "dbeta = dout.sum(axis=0)", "dbeta = dout.mean(axis=0)",
+        "dbeta sums dout over the batch; averaging divides it (and dx) by N."),
+    Bug("bn_backward_statistics_constant", "batchnorm_backward",
+        "dx = (gamma * inv_std / N) * (N * dout - dbeta - x_hat * dgamma)", "dx = gamma * inv_std * dout",
+        "In train mode the batch mean and variance depend on x: dx needs the - sum(dout) and - x_hat * sum(dout * x_hat) terms."),
+    Bug("bn_backward_missing_variance_term", "batchnorm_backward",
+        "(N * dout - dbeta - x_hat * dgamma)", "(N * dout - dbeta)",
+        "The term - x_hat * sum(dout * x_hat), from the dependence of the variance on x, is missing."),
+    Bug("bn_backward_missing_1_over_N", "batchnorm_backward", "(gamma * inv_std / N)", "(gamma * inv_std)",
+        "dx is N times too large: the factor is gamma * inv_std / N."),
+    # augmentation
+    Bug("shift_wraps_around", "augment", "out[:, rows_out, cols_out] = images[:, rows_in, cols_in]",
+        "out[:] = np.roll(np.roll(images, dy, axis=1), dx, axis=2)",
+        "np.roll wraps pixels that leave one side back in on the other; the uncovered border must be zero."),
+    Bug("shift_dx_dy_swapped", "augment", "images = X.reshape(-1, 28, 28)",
+        "images = X.reshape(-1, 28, 28)\n    dx, dy = dy, dx",
+        "dx moves along the columns (to the right) and dy along the rows (down)."),
+    Bug("shift_wrong_direction", "augment", "images = X.reshape(-1, 28, 28)",
+        "images = X.reshape(-1, 28, 28)\n    dx, dy = -dx, -dy",
+        "Positive dx moves the image to the right and positive dy moves it down: out[r, c] = X[r - dy, c - dx]."),
+    Bug("noise_not_clipped", "augment", "return np.clip(noisy, 0.0, 1.0).astype(X.dtype)",
+        "return noisy.astype(X.dtype)", "Clip the noisy pixels back to the valid range [0, 1]."),
+    Bug("noise_std_ignored", "augment", "noisy = X + std * rng.standard_normal(X.shape)",
+        "noisy = X + rng.standard_normal(X.shape)", "Scale the standard normal noise by std."),
+    Bug("noise_global_random_state", "augment", "rng.standard_normal(X.shape)", "np.random.standard_normal(X.shape)",
+        "Draw the noise from the rng argument, so that a seeded generator gives reproducible augmentation."),
+    # log-uniform sampling
+    Bug("log_uniform_linear", "log_uniform", "np.exp(rng.uniform(np.log(low), np.log(high), size=size))",
+        "rng.uniform(low, high, size=size)",
+        "Uniform on a linear scale puts almost all samples in the top decade; sample the logarithm uniformly."),
+    Bug("log_uniform_mixed_bases", "log_uniform", "np.exp(rng.uniform(np.log(low), np.log(high), size=size))",
+        "10 ** rng.uniform(np.log(low), np.log(high), size=size)",
+        "Natural log and base 10 are mixed: exponentiate with the base you took the logarithm in."),
+    Bug("log_uniform_exp_of_bounds", "log_uniform", "np.exp(rng.uniform(np.log(low), np.log(high), size=size))",
+        "np.exp(rng.uniform(low, high, size=size))",
+        "Take the logarithm of the bounds before sampling: u ~ U(log low, log high), then exp(u)."),
+    Bug("log_uniform_global_random_state", "log_uniform", "rng.uniform(", "np.random.uniform(",
+        "Use the rng argument so that the search is reproducible."),
+]
+
+
+# ---------------------------------------------------------------- the registry
+EXERCISES = [
+    Exercise("test_standardize", points=4, check=check_standardize,
+             functions=('fit_standardizer', 'standardize'),
+             references=('course.regularization.fit_standardizer', 'course.regularization.standardize')),
+    Exercise("test_pca_whitening", points=6, check=check_pca_whitening,
+             functions=('fit_pca_whitening', 'pca_whiten'),
+             references=('course.regularization.PCAWhitener',)),
+    Exercise("test_early_stopping", points=5, check=check_early_stopping,
+             adapter=_early_stopping_runner,
+             functions=('EarlyStopping',),
+             references=('course.regularization.EarlyStopping',)),
+    Exercise("test_penalties", points=4, check=check_penalties,
+             functions=('l2_penalty', 'l1_penalty'),
+             references=('course.regularization.l2_penalty', 'course.regularization.l1_penalty')),
+    Exercise("test_dropout", points=6, check=check_dropout,
+             functions=('dropout_forward', 'dropout_backward'),
+             references=('course.layers.dropout_forward', 'course.layers.dropout_backward')),
+    Exercise("test_dropconnect", points=6, check=check_dropconnect,
+             functions=('dropconnect_forward', 'dropconnect_backward'),
+             references=('course.layers.dropconnect_forward', 'course.layers.dropconnect_backward')),
+    Exercise("test_batchnorm_forward", points=7, check=check_batchnorm_forward,
+             functions=('batchnorm_forward',),
+             references=('course.layers.batchnorm_forward',)),
+    Exercise("test_batchnorm_backward", points=7, check=check_batchnorm_backward,
+             functions=('batchnorm_backward',),
+             references=('course.layers.batchnorm_backward',)),
+    Exercise("test_augment", points=3, check=check_augment,
+             functions=('shift_images', 'add_noise'),
+             references=('course.regularization.shift_images', 'course.regularization.add_noise')),
+    Exercise("test_log_uniform", points=2, check=check_log_uniform,
+             functions=('log_uniform',),
+             references=('course.regularization.log_uniform',)),
+]

@@ -7,8 +7,8 @@ placed so that the usual mistakes (argmax for argmin, the wrong bit order, sums 
 positions in a subset for positions in the data) give a different answer. The capstone
 network is checked through its predictions on the MNIST test set, never retrained here.
 
-Every check is sealed (``@hidden_check``): it calls the student's functions in a fixed order on
-deterministic inputs, so the grader can replay the recorded answers outside the kernel.
+Checks run in the grader's process; the student's functions reach them as proxies
+(``grader.trusted``) that call into the kernel.
 Messages name shapes but never print the hidden inputs.
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ import numpy as np
 
 from course import data, train
 from course.checks import as_plain_array, check_array, check_shape, check_true
-from grader.hidden.common import copies, hidden_check, rng_for
+from grader.exercises.common import copies, rng_for
+from grader.registry import Bug, Exercise
 
 #: the accuracy the capstone network must reach on the MNIST test set
 CAPSTONE_THRESHOLD = 0.98
@@ -95,7 +96,6 @@ def _integer_labels(name, value, n):
 
 
 # ----------------------------------------------------------------------------- checks
-@hidden_check
 def check_darkness_fit(darkness_fit_fn):
     """darkness_fit(X, y, num_classes) -> (C,) mean darkness per class, on hidden images."""
     for case, (n, d, c) in enumerate([(12, 5, 3), (40, 16, 10), (7, 1, 7), (30, 9, 4)]):
@@ -126,7 +126,6 @@ def check_darkness_fit(darkness_fit_fn):
         _unchanged("y", y, args[1])
 
 
-@hidden_check
 def check_darkness_predict(darkness_predict_fn):
     """darkness_predict(X, means) -> (N,) nearest class mean, with unsorted hidden means."""
     for case, (n, d, c) in enumerate([(1, 4, 3), (25, 6, 10), (9, 1, 5), (16, 12, 2)]):
@@ -152,7 +151,6 @@ def check_darkness_predict(darkness_predict_fn):
         _unchanged("X", X, args[0])
 
 
-@hidden_check
 def check_four_bit_encode(four_bit_encode_fn):
     """four_bit_encode(y) -> (N, 4) bits, most significant first, for every label 0..9."""
     cases = [np.arange(10), np.array([9]), rng_for("four_bit_encode", 0).integers(0, 10, size=23)]
@@ -174,7 +172,6 @@ def check_four_bit_encode(four_bit_encode_fn):
         _unchanged("y", y, args[0])
 
 
-@hidden_check
 def check_four_bit_decode(four_bit_decode_fn):
     """four_bit_decode(outputs) -> (N,) integers, a bit is one where the output exceeds 0.5."""
     for case, n in enumerate([1, 10, 37]):
@@ -211,7 +208,6 @@ def _probs(rng, n, c):
     return e / e.sum(axis=1, keepdims=True)
 
 
-@hidden_check
 def check_worst_mistakes(worst_mistakes_fn):
     """worst_mistakes(probs, y, k) -> indices into the data, worst first, mistakes only."""
     for case, (n, c, k) in enumerate([(30, 5, 4), (50, 10, 7), (12, 3, 20), (1, 4, 1), (25, 10, 1)]):
@@ -254,7 +250,6 @@ def check_worst_mistakes(worst_mistakes_fn):
     check_shape("indices when every prediction is right", out, (0,))
 
 
-@hidden_check
 def check_build_and_train(predict):
     """The trained capstone model's test accuracy on MNIST is at least 98.0%.
 
@@ -275,3 +270,120 @@ def check_build_and_train(predict):
                f"test accuracy {100 * acc:.2f}% is below the required {100 * CAPSTONE_THRESHOLD:.1f}%. "
                "Compare your validation curve with the reference's: more epochs, Adam with a "
                "decaying learning rate, augmentation and dropout usually close the gap.")
+
+
+# ---------------------------------------------------------------- catalogued bugs
+BUGS = [
+    # ------------------------------------------------------------------ darkness_fit
+    Bug("darkness_fit_sum_not_mean", "darkness_fit",
+        "darkness = X.mean(axis=1)", "darkness = X.sum(axis=1)",
+        "The darkness of an image is its mean pixel value; the sum is D times larger and no "
+        "longer comparable between images of different sizes."),
+    Bug("darkness_fit_wrong_axis", "darkness_fit",
+        "darkness = X.mean(axis=1)", "darkness = X.mean(axis=0)",
+        "axis=0 averages over the images and gives one value per pixel; the darkness of each "
+        "image is the mean over its pixels, axis=1."),
+    Bug("darkness_fit_class_sum", "darkness_fit",
+        "means[c] = darkness[y == c].mean()", "means[c] = darkness[y == c].sum()",
+        "Summing the darkness of a class's images makes frequent classes look darker; divide by "
+        "the number of images of the class (take the mean)."),
+    Bug("darkness_fit_last_class_missing", "darkness_fit",
+        "for c in range(num_classes):", "for c in range(num_classes - 1):",
+        "range(num_classes) already stops at num_classes - 1; with range(num_classes - 1) the "
+        "last class keeps a mean of 0."),
+    # ------------------------------------------------------------------ darkness_predict
+    Bug("darkness_predict_argmax", "darkness_predict",
+        "return np.argmin(distance, axis=1)", "return np.argmax(distance, axis=1)",
+        "The prediction is the class with the *closest* mean darkness: argmin, not argmax."),
+    Bug("darkness_predict_no_abs", "darkness_predict",
+        "distance = np.abs(darkness[:, None] - means[None, :])",
+        "distance = darkness[:, None] - means[None, :]",
+        "Without the absolute value the most negative difference wins, i.e. always the class "
+        "with the largest mean; use |darkness - mean|."),
+    Bug("darkness_predict_sum", "darkness_predict",
+        "darkness = X.mean(axis=1)", "darkness = X.sum(axis=1)",
+        "Use the same darkness as in darkness_fit, the mean pixel value; the sum is D times "
+        "larger than every class mean."),
+    Bug("darkness_predict_wrong_argmin_axis", "darkness_predict",
+        "return np.argmin(distance, axis=1)", "return np.argmin(distance, axis=0)",
+        "distance has one row per image and one column per class: take the argmin over the "
+        "classes (axis=1), which gives one prediction per image."),
+    # ------------------------------------------------------------------ four_bit_encode
+    Bug("encode_reversed_bits", "four_bit_encode",
+        "weights = np.array([8, 4, 2, 1])", "weights = np.array([1, 2, 4, 8])",
+        "The least significant bit came first: column 0 must hold the bit worth 8."),
+    Bug("encode_no_modulo", "four_bit_encode",
+        "((y[:, None] // weights[None, :]) % 2)", "((y[:, None] // weights[None, :]))",
+        "y // 2**(3-k) still contains the higher bits (9 // 1 = 9); take it modulo 2 to keep "
+        "only bit k."),
+    Bug("encode_transposed", "four_bit_encode",
+        "return ((y[:, None] // weights[None, :]) % 2).astype(np.float64)",
+        "return ((y[None, :] // weights[:, None]) % 2).astype(np.float64)",
+        "One row per label: the code has shape (N, 4), not (4, N)."),
+    Bug("encode_mask_without_shift", "four_bit_encode",
+        "((y[:, None] // weights[None, :]) % 2)", "((y[:, None] & weights[None, :]))",
+        "y & 8 is 8 (not 1) when the bit is set: divide by the bit's weight, or shift, to get "
+        "0 or 1."),
+    # ------------------------------------------------------------------ four_bit_decode
+    Bug("decode_reversed_weights", "four_bit_decode",
+        "return bits @ np.array([8, 4, 2, 1])", "return bits @ np.array([1, 2, 4, 8])",
+        "Column 0 is the most significant bit, worth 8; you read the bits from the wrong end."),
+    Bug("decode_count_ones", "four_bit_decode",
+        "return bits @ np.array([8, 4, 2, 1])", "return bits.sum(axis=1)",
+        "Counting the ones forgets that each bit has its own weight: 8, 4, 2, 1."),
+    Bug("decode_threshold_zero", "four_bit_decode",
+        "bits = (outputs > 0.5).astype(np.int64)", "bits = (outputs > 0).astype(np.int64)",
+        "Sigmoid outputs lie in (0, 1), so every output is above 0: threshold at 0.5."),
+    Bug("decode_argmax", "four_bit_decode",
+        "bits = (outputs > 0.5).astype(np.int64)\n    return bits @ np.array([8, 4, 2, 1])",
+        "return np.argmax(outputs, axis=1)",
+        "The four outputs are the bits of one number, not scores of four classes: threshold "
+        "each and combine them with the weights 8, 4, 2, 1."),
+    # ------------------------------------------------------------------ worst_mistakes
+    Bug("worst_not_only_mistakes", "worst_mistakes",
+        "wrong = np.flatnonzero(probs.argmax(axis=1) != y)", "wrong = np.arange(len(y))",
+        "A correctly classified image can also give its true class a low probability; keep only "
+        "the rows whose argmax differs from y."),
+    Bug("worst_reversed_order", "worst_mistakes",
+        "order = np.argsort(p_true, kind=\"stable\")", "order = np.argsort(p_true, kind=\"stable\")[::-1]",
+        "The worst mistake gives the lowest probability to the true class: sort ascending."),
+    Bug("worst_positions_in_subset", "worst_mistakes",
+        "return wrong[order][:k]", "return order[:k]",
+        "order indexes the list of mistakes, not the data set: map it back with wrong[order]."),
+    Bug("worst_rank_by_confidence", "worst_mistakes",
+        "p_true = probs[wrong, y[wrong]]", "p_true = -probs[wrong].max(axis=1)",
+        "Rank by the probability of the true class (lowest first), not by the confidence of "
+        "the wrong prediction."),
+    # ------------------------------------------------------------------ build_and_train
+    Bug("capstone_zero_init", "build_and_train",
+        'init="he"', 'init="zeros"',
+        "With all weights zero every hidden unit computes the same thing and receives the same "
+        "gradient (and a ReLU of 0 passes no gradient at all): symmetry never breaks. Use He "
+        "initialization for ReLU layers."),
+    Bug("capstone_sgd_learning_rate_in_adam", "build_and_train",
+        "lr0 = 2e-3", "lr0 = 3.0",
+        "eta = 3.0 suits plain SGD on the lecture's sigmoid network, not Adam, whose step is "
+        "about the learning rate itself for every weight: use something near 1e-3."),
+    Bug("capstone_images_shuffled_without_labels", "build_and_train",
+        "model.history = train(model, X_train, y_train,",
+        "model.history = train(model, X_train[rng.permutation(len(X_train))], y_train,",
+        "The images were shuffled but the labels were not, so every image now carries a random "
+        "label; shuffle X and y with the same permutation (train() shuffles for you)."),
+]
+
+
+# ---------------------------------------------------------------- the registry
+EXERCISES = [
+    Exercise("test_darkness_fit", points=5, check=check_darkness_fit,
+             functions=('darkness_fit',)),
+    Exercise("test_darkness_predict", points=5, check=check_darkness_predict,
+             functions=('darkness_predict',)),
+    Exercise("test_four_bit_encode", points=5, check=check_four_bit_encode,
+             functions=('four_bit_encode',)),
+    Exercise("test_four_bit_decode", points=5, check=check_four_bit_decode,
+             functions=('four_bit_decode',)),
+    Exercise("test_build_and_train", points=20, check=check_build_and_train, diagnosable=False,
+             functions=('capstone_model.predict',)),
+    Exercise("test_worst_mistakes", points=10, check=check_worst_mistakes,
+             functions=('worst_mistakes',)),
+]

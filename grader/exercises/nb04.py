@@ -14,7 +14,8 @@ import numpy as np
 
 from course import optim
 from course.checks import as_plain_array, check_array, check_scalar, check_true
-from grader.hidden.common import hidden_check, rng_for
+from grader.exercises.common import rng_for
+from grader.registry import Bug, Exercise
 
 SHAPES = [(1,), (1, 7), (4, 3), (2, 3, 5)]
 N_STEPS = 4
@@ -114,7 +115,6 @@ def _check_optimizer(student_fn, reference_fn, exercise, hyper_cases, state_keys
 
 
 # ---------------------------------------------------------------- ewa
-@hidden_check
 def check_ewa(student_ewa):
     """Compare ewa() with course.optim.ewa on hidden sequences, with and without correction."""
     cases = [(1, 0.9), (7, 0.5), (60, 0.98), (25, 0.0), (40, 0.999)]
@@ -157,7 +157,6 @@ def _ewa_feedback(values, beta):
 
 
 # ---------------------------------------------------------------- momentum
-@hidden_check
 def check_momentum(student_momentum):
     """Compare momentum() with course.optim.momentum over several updates and shapes."""
     hypers = [{"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.03, "momentum": 0.5},
@@ -179,7 +178,6 @@ def check_momentum(student_momentum):
                      "v = mu * v - learning_rate * dw; w = w + v, with v stored in config['velocity'].")
 
 
-@hidden_check
 def check_momentum_ewa(student_fn):
     """Compare momentum_ewa() with the weighted-average reference over several updates."""
     hypers = [{"learning_rate": 0.5, "beta": 0.9}, {"learning_rate": 0.03, "beta": 0.5},
@@ -201,7 +199,6 @@ def check_momentum_ewa(student_fn):
                      "m = beta * m + (1 - beta) * dw; w = w - learning_rate * m.")
 
 
-@hidden_check
 def check_nesterov(student_nesterov):
     """Compare nesterov() with course.optim.nesterov over several updates and shapes."""
     hypers = [{"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.03, "momentum": 0.5},
@@ -222,7 +219,6 @@ def check_nesterov(student_nesterov):
                      "v_prev = v; v = mu * v - lr * dw; w = w - mu * v_prev + (1 + mu) * v.")
 
 
-@hidden_check
 def check_rmsprop(student_rmsprop):
     """Compare rmsprop() with course.optim.rmsprop, including a large epsilon."""
     hypers = [{"learning_rate": 0.01, "decay_rate": 0.9}, {"learning_rate": 0.1, "decay_rate": 0.99},
@@ -247,7 +243,6 @@ def check_rmsprop(student_rmsprop):
                      "s = rho * s + (1 - rho) * dw**2; w = w - lr * dw / (sqrt(s) + epsilon).")
 
 
-@hidden_check
 def check_adam(student_adam):
     """Compare adam() with course.optim.adam over several updates, including the step count t."""
     hypers = [{"learning_rate": 0.01}, {"learning_rate": 0.1, "beta1": 0.5, "beta2": 0.9},
@@ -281,7 +276,6 @@ def check_adam(student_adam):
 
 
 # ---------------------------------------------------------------- schedules
-@hidden_check
 def check_lr_schedules(step_decay, exponential_decay, inverse_time_decay):
     """Compare the three schedules with course.optim at many epochs and settings."""
     for lr0, drop, every in [(0.1, 0.5, 10), (1.0, 0.1, 3), (0.03, 0.9, 1), (2.0, 0.25, 7)]:
@@ -306,3 +300,132 @@ def check_lr_schedules(step_decay, exponential_decay, inverse_time_decay):
             check_scalar(f"inverse_time_decay on a hidden setting at epoch {epoch}", got,
                          optim.inverse_time_decay(lr0, epoch, k=k), rtol=1e-9,
                          hint="lr0 / (1 + k * epoch): keep the 1 and divide, do not multiply.")
+
+
+# ---------------------------------------------------------------- catalogued bugs
+BUGS = [
+    # ewa
+    Bug("ewa_no_bias_correction", "ewa",
+        "averages[t - 1] = v / (1.0 - beta**t) if bias_correction else v",
+        "averages[t - 1] = v",
+        "The averages are never bias-corrected: divide v_t by (1 - beta**t) when bias_correction is True."),
+    Bug("ewa_weights_swapped", "ewa",
+        "v = beta * v + (1.0 - beta) * values[t - 1]",
+        "v = (1.0 - beta) * v + beta * values[t - 1]",
+        "beta and 1 - beta are swapped: beta is the weight of the previous average, 1 - beta of the new value."),
+    Bug("ewa_correction_t_from_zero", "ewa",
+        "averages[t - 1] = v / (1.0 - beta**t) if bias_correction else v",
+        "averages[t - 1] = v / (1.0 - beta**(t - 1)) if bias_correction else v",
+        "The correction counts t from 0: the first average is divided by 1 - beta**0 = 0. Count t from 1."),
+    Bug("ewa_corrected_value_fed_back", "ewa",
+        "averages[t - 1] = v / (1.0 - beta**t) if bias_correction else v",
+        "v = v / (1.0 - beta**t) if bias_correction else v\n        averages[t - 1] = v",
+        "The corrected value replaces the running average: keep the raw v for the recursion and correct only what you return."),
+    # momentum (velocity form)
+    Bug("momentum_wrong_sign", "momentum",
+        "return w + v, config", "return w - v, config",
+        "The step has the wrong sign: the velocity already contains -lr * dw, so the update is w + v."),
+    Bug("momentum_velocity_not_stored", "momentum",
+        '    config["velocity"] = v\n', "",
+        "The velocity is not stored in config, so every call starts from zero velocity (plain SGD)."),
+    Bug("momentum_one_minus_mu", "momentum",
+        'v = config["momentum"] * v - config["learning_rate"] * dw',
+        'v = config["momentum"] * v - (1 - config["momentum"]) * config["learning_rate"] * dw',
+        "The gradient is scaled by (1 - mu): that mixes in the weighted-average form. Velocity form: v = mu v - lr dw."),
+    Bug("momentum_no_defaults", "momentum",
+        '    config.setdefault("momentum", 0.9)\n', "",
+        "The default momentum 0.9 is not filled in: config={} raises a KeyError or uses no momentum."),
+    # momentum, weighted-average form
+    Bug("momentum_ewa_missing_one_minus_beta", "momentum_ewa",
+        'm = config["beta"] * m + (1.0 - config["beta"]) * dw',
+        'm = config["beta"] * m + dw',
+        "The factor (1 - beta) on the gradient is missing: m must be an average of gradients, not a sum."),
+    Bug("momentum_ewa_wrong_sign", "momentum_ewa",
+        'return w - config["learning_rate"] * m, config', 'return w + config["learning_rate"] * m, config',
+        "The step goes uphill: w - lr * m."),
+    Bug("momentum_ewa_not_stored", "momentum_ewa",
+        '    config["average"] = m\n', "",
+        "The average is not stored in config['average'], so each call forgets the previous gradients."),
+    # nesterov
+    Bug("nesterov_plain_momentum", "nesterov",
+        'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w + v, config',
+        "This is ordinary momentum: Nesterov's rewritten update is w - mu * v_prev + (1 + mu) * v."),
+    Bug("nesterov_one_minus_mu", "nesterov",
+        'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w - mu * v_prev + (1.0 - mu) * v, config',
+        "The new velocity is weighted by (1 + mu), not (1 - mu)."),
+    Bug("nesterov_v_prev_after_update", "nesterov",
+        'v = mu * v_prev - config["learning_rate"] * dw',
+        'v = mu * v_prev - config["learning_rate"] * dw\n    v_prev = v',
+        "v_prev must be the velocity before this update; you overwrote it with the new velocity."),
+    Bug("nesterov_velocity_not_stored", "nesterov",
+        '    config["velocity"] = v\n', "",
+        "The velocity is not stored in config, so every call starts from zero velocity."),
+    # rmsprop
+    Bug("rmsprop_no_sqrt", "rmsprop",
+        "(np.sqrt(s) + config[\"epsilon\"])", "(s + config[\"epsilon\"])",
+        "The square root is missing: divide by sqrt(s) + epsilon, the root mean square."),
+    Bug("rmsprop_eps_inside_sqrt", "rmsprop",
+        "(np.sqrt(s) + config[\"epsilon\"])", "np.sqrt(s + config[\"epsilon\"])",
+        "epsilon belongs outside the square root: sqrt(s) + epsilon."),
+    Bug("rmsprop_decay_swapped", "rmsprop",
+        "s = rho * s + (1.0 - rho) * dw**2", "s = (1.0 - rho) * s + rho * dw**2",
+        "rho and 1 - rho are swapped: rho weighs the previous cache."),
+    Bug("rmsprop_cache_not_stored", "rmsprop",
+        '    config["cache"] = s\n', "",
+        "The cache is not stored in config['cache'], so each step only sees the current gradient."),
+    # adam
+    Bug("adam_no_bias_correction", "adam",
+        "m_hat = m / (1.0 - beta1**t)\n    v_hat = v / (1.0 - beta2**t)",
+        "m_hat = m\n    v_hat = v",
+        "The bias correction is missing: the first steps are about 3 times too large."),
+    Bug("adam_t_not_incremented", "adam",
+        't = config.get("t", 0) + 1', 't = config.get("t", 1)',
+        "t must be incremented at every update (and be 1 at the first one)."),
+    Bug("adam_correct_m_only", "adam",
+        "v_hat = v / (1.0 - beta2**t)", "v_hat = v",
+        "Only m is bias-corrected; correct v with (1 - beta2**t) too."),
+    Bug("adam_no_sqrt", "adam",
+        "(np.sqrt(v_hat) + config[\"epsilon\"])", "(v_hat + config[\"epsilon\"])",
+        "The square root of v_hat is missing."),
+    Bug("adam_second_moment_not_squared", "adam",
+        "v = beta2 * v + (1.0 - beta2) * dw**2", "v = beta2 * v + (1.0 - beta2) * np.abs(dw)",
+        "v must average the squared gradient dw**2."),
+    # schedules
+    Bug("step_decay_no_floor", "lr_schedules",
+        "return float(lr0 * drop ** (epoch // every))", "return float(lr0 * drop ** (epoch / every))",
+        "Use integer division epoch // every: the step schedule is constant between drops."),
+    Bug("step_decay_product", "lr_schedules",
+        "return float(lr0 * drop ** (epoch // every))", "return float(lr0 * drop * (epoch // every))",
+        "The drop is applied as a power, drop ** (epoch // every); a product gives 0 at epoch 0."),
+    Bug("exponential_wrong_sign", "lr_schedules",
+        "return float(lr0 * np.exp(-k * epoch))", "return float(lr0 * np.exp(k * epoch))",
+        "The exponent must be negative, exp(-k * epoch), or the learning rate grows."),
+    Bug("inverse_time_missing_one", "lr_schedules",
+        "return float(lr0 / (1.0 + k * epoch))", "return float(lr0 / (k * epoch))",
+        "The 1 in 1 + k * epoch is missing: the schedule divides by zero at epoch 0."),
+]
+
+
+# ---------------------------------------------------------------- the registry
+EXERCISES = [
+    Exercise("test_ewa", points=5, check=check_ewa,
+             functions=('ewa',),
+             references=('course.optim.ewa',)),
+    Exercise("test_momentum", points=6, check=check_momentum,
+             functions=('momentum',),
+             references=('course.optim.momentum',)),
+    Exercise("test_momentum_ewa", points=5, check=check_momentum_ewa,
+             functions=('momentum_ewa',)),
+    Exercise("test_nesterov", points=6, check=check_nesterov,
+             functions=('nesterov',),
+             references=('course.optim.nesterov',)),
+    Exercise("test_rmsprop", points=6, check=check_rmsprop,
+             functions=('rmsprop',),
+             references=('course.optim.rmsprop',)),
+    Exercise("test_adam", points=7, check=check_adam,
+             functions=('adam',),
+             references=('course.optim.adam',)),
+    Exercise("test_lr_schedules", points=5, check=check_lr_schedules,
+             functions=('step_decay', 'exponential_decay', 'inverse_time_decay'),
+             references=('course.optim.step_decay', 'course.optim.exponential_decay', 'course.optim.inverse_time_decay')),
+]

@@ -5,9 +5,8 @@ the references in ``course/`` on inputs drawn from ``rng_for`` (never shown in a
 several shapes including a batch of one and non-square matrices, values that expose scale
 and sign errors, and numerical gradients in float64. Later exercises are graded with the
 earlier ones replaced by the references (``with_reference_globals``).
-Every check is sealed (``@hidden_check``): it calls the student's functions in a fixed
-order on deterministic inputs and hands each one a fresh generator, so the grader can
-replay the recorded answers outside the student's kernel.
+Checks run in the grader's process; the student's functions reach them as proxies
+(``grader.trusted``) that call into the kernel.
 """
 from __future__ import annotations
 
@@ -16,7 +15,8 @@ import numpy as np
 from course import activations, graph, init, layers, network
 from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
-from grader.hidden.common import copies, hidden_check, rng_for, with_reference_globals
+from grader.exercises.common import copies, rng_for, with_reference_globals
+from grader.registry import Bug, Exercise
 
 #: (N, H) shapes of the hidden activation inputs: a batch of one, tall and wide.
 ACT_SHAPES = [(1, 5), (6, 3), (3, 8)]
@@ -82,19 +82,16 @@ def _check_activation(name, fwd, bwd, *, alphas=(None,), extreme=50.0):
                     ref_bwd(np.ones_like(big), ref_fwd(big, **kw)[1]), rtol=1e-7, atol=1e-12)
 
 
-@hidden_check
 def check_sigmoid(sigmoid_forward, sigmoid_backward):
     """Hidden tests for the sigmoid pair."""
     _check_activation("sigmoid", sigmoid_forward, sigmoid_backward)
 
 
-@hidden_check
 def check_tanh(tanh_forward, tanh_backward):
     """Hidden tests for the tanh pair."""
     _check_activation("tanh", tanh_forward, tanh_backward)
 
 
-@hidden_check
 def check_relu(relu_forward, relu_backward):
     """Hidden tests for the ReLU pair, including the derivative 0 at z = 0."""
     _check_activation("relu", relu_forward, relu_backward)
@@ -104,19 +101,16 @@ def check_relu(relu_forward, relu_backward):
                 hint="the derivative of ReLU at exactly 0 is taken as 0: use z > 0.")
 
 
-@hidden_check
 def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
     """Hidden tests for the leaky ReLU pair with the default and other slopes."""
     _check_activation("leaky_relu", leaky_relu_forward, leaky_relu_backward, alphas=(None, 0.3, 0.05))
 
 
-@hidden_check
 def check_elu(elu_forward, elu_backward):
     """Hidden tests for the ELU pair with the default and other alphas."""
     _check_activation("elu", elu_forward, elu_backward, alphas=(None, 0.4, 2.5))
 
 
-@hidden_check
 def check_j_forward_backward(j_forward_backward):
     """Hidden tests for ``j_forward_backward(x) -> (J, dJ/dx)`` against course.graph.example_j."""
     rng = rng_for("j_forward_backward")
@@ -147,7 +141,6 @@ def check_j_forward_backward(j_forward_backward):
     check_scalar("dJ/dx against a numerical derivative", j_forward_backward(x)[1], num, rtol=1e-6)
 
 
-@hidden_check
 def check_numerical_gradient(numerical_gradient):
     """Hidden tests for ``numerical_gradient(f, x, h)``: accuracy, restoring x, h, closures."""
     from course.gradcheck import numerical_gradient as reference
@@ -180,7 +173,6 @@ def check_numerical_gradient(numerical_gradient):
              "model reads its parameters.")
 
 
-@hidden_check
 def check_relative_error(relative_error):
     """Hidden tests for ``relative_error(a, b) -> float``."""
     from course.gradcheck import relative_error as reference
@@ -202,7 +194,6 @@ def check_relative_error(relative_error):
                  rtol=1e-9, hint="take the maximum over the entries, not the mean.")
 
 
-@hidden_check
 def check_affine_forward(affine_forward):
     """Hidden tests for ``affine_forward(x, W, b) -> (out, (x, W))``."""
     for case, (n, d, m) in enumerate([(1, 3, 4), (5, 2, 7), (4, 6, 1), (3, 3, 3)]):
@@ -229,7 +220,6 @@ def check_affine_forward(affine_forward):
                     hint="cache = (x, W): the layer's input and its weights.")
 
 
-@hidden_check
 def check_affine_backward(affine_backward):
     """Hidden tests for ``affine_backward(dout, (x, W)) -> (dx, dW, db)``."""
     for case, (n, d, m) in enumerate([(1, 3, 4), (5, 2, 7), (4, 6, 1), (6, 4, 5)]):
@@ -286,7 +276,6 @@ def _backward_refs():
                    for a in ["sigmoid", "tanh", "relu", "leaky_relu", "elu"]})
 
 
-@hidden_check
 def check_l_layer_forward(l_layer_forward):
     """Hidden tests for ``l_layer_forward`` (graded with reference affine/activation functions)."""
     from course.losses import softmax_cross_entropy
@@ -323,7 +312,6 @@ def check_l_layer_forward(l_layer_forward):
                         hint="the caches must be in layer order 1 .. L, each from its own layer.")
 
 
-@hidden_check
 def check_l_layer_backward(l_layer_backward):
     """Hidden tests for ``l_layer_backward`` (graded with reference affine/activation functions)."""
     from course.losses import softmax_cross_entropy
@@ -350,11 +338,10 @@ def check_l_layer_backward(l_layer_backward):
                         network.l_layer_forward(X, {**params, name: v}, act)[0], y)[0],
                     params[name].copy())
                 err = relative_error(np.asarray(grads[name], dtype=float), num)
-                check_true(err < 1e-6, f"grads['{name}'] {where} disagrees with the numerical gradient "
+                check_true(err < 1e-5, f"grads['{name}'] {where} disagrees with the numerical gradient "
                                        f"(relative error {err:.1e}).")
 
 
-@hidden_check
 def check_initializers(xavier, he):
     """Hidden tests for ``xavier`` and ``he``: shape, dtype, spread, mean, reproducibility."""
     for fn, name, target in [(xavier, "xavier", lambda fi: 1.0 / np.sqrt(fi)),
@@ -387,7 +374,6 @@ def check_initializers(xavier, he):
                    f"{name}: the result must have the requested dtype.")
 
 
-@hidden_check
 def check_initialize_params(initialize_params):
     """Hidden tests for ``initialize_params`` (graded with the reference xavier and he)."""
     fn = with_reference_globals(initialize_params, xavier=init.xavier, he=init.he)
@@ -407,3 +393,254 @@ def check_initialize_params(initialize_params):
                              "(std for 'normal'), b[l] zeros of shape (layer_dims[l],), layers in order.")
             check_true(np.asarray(params[name]).dtype == np.dtype(dtype),
                        f"params['{name}'] {where} must have dtype {np.dtype(dtype).name}.")
+
+
+# ---------------------------------------------------------------- catalogued bugs
+BUGS = [
+    # sigmoid
+    Bug("sigmoid_backward_missing_1_minus_a", "sigmoid",
+        "return da * a * (1.0 - a)", "return da * a",
+        "The sigmoid's derivative is a * (1 - a), not a."),
+    Bug("sigmoid_backward_no_upstream", "sigmoid",
+        "return da * a * (1.0 - a)", "return a * (1.0 - a)",
+        "Multiply the local derivative by the upstream gradient da (chain rule)."),
+    Bug("sigmoid_branches_swapped", "sigmoid",
+        "np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))",
+        "np.where(z >= 0, e / (1.0 + e), 1.0 / (1.0 + e))",
+        "Your forward pass computes sigmoid(-z): for z >= 0, sigmoid(z) = 1 / (1 + exp(-z))."),
+    Bug("sigmoid_cache_input", "sigmoid",
+        "return a, a", "return a, z",
+        "The backward pass reads a from the cache; caching z makes it compute z * (1 - z)."),
+    # tanh
+    Bug("tanh_backward_1_minus_a", "tanh",
+        "return da * (1.0 - a * a)", "return da * (1.0 - a)",
+        "The derivative of tanh is 1 - a**2, not 1 - a."),
+    Bug("tanh_backward_no_upstream", "tanh",
+        "return da * (1.0 - a * a)", "return 1.0 - a * a",
+        "Multiply the local derivative by the upstream gradient da."),
+    Bug("tanh_cache_input", "tanh",
+        "return a, a", "return a, z",
+        "The backward pass needs a = tanh(z) from the cache, not z."),
+    Bug("tanh_backward_squared_wrong", "tanh",
+        "return da * (1.0 - a * a)", "return da * (1.0 - a) ** 2",
+        "1 - tanh(z)**2 is not (1 - tanh(z))**2."),
+    # relu
+    Bug("relu_gradient_at_zero", "relu",
+        "return da * (z > 0)", "return da * (z >= 0)",
+        "Take the ReLU derivative at exactly 0 as 0 (z > 0), as the docstring says."),
+    Bug("relu_backward_times_z", "relu",
+        "return da * (z > 0)", "return da * z * (z > 0)",
+        "The local derivative of ReLU is 1 for z > 0, not z."),
+    Bug("relu_np_max", "relu",
+        "return np.maximum(z, 0), z", "return np.max(z, 0), z",
+        "np.max(z, 0) reduces over axis 0; the element-wise maximum is np.maximum(z, 0)."),
+    Bug("relu_backward_no_upstream", "relu",
+        "return da * (z > 0)", "return (z > 0) * 1.0",
+        "Multiply the mask by the upstream gradient da."),
+    # leaky relu
+    Bug("leaky_backward_zero_slope", "leaky_relu",
+        "return da * np.where(z > 0, 1.0, alpha)", "return da * np.where(z > 0, 1.0, 0.0)",
+        "The slope for z <= 0 is alpha, not 0 (that would be a plain ReLU)."),
+    Bug("leaky_max_with_alpha", "leaky_relu",
+        "np.where(z > 0, z, alpha * z)", "np.maximum(alpha, z)",
+        "Leaky ReLU is max(alpha * z, z), not max(alpha, z)."),
+    Bug("leaky_hardcoded_alpha", "leaky_relu",
+        "return da * np.where(z > 0, 1.0, alpha)", "return da * np.where(z > 0, 1.0, 0.01)",
+        "Use the alpha stored in the cache, not the default 0.01."),
+    # elu
+    Bug("elu_backward_without_alpha", "elu",
+        "return da * np.where(z > 0, 1.0, a + alpha)", "return da * np.where(z > 0, 1.0, np.exp(z))",
+        "For z <= 0 the derivative is alpha * exp(z) = a + alpha; exp(z) alone forgets alpha."),
+    Bug("elu_backward_a", "elu",
+        "return da * np.where(z > 0, 1.0, a + alpha)", "return da * np.where(z > 0, 1.0, a)",
+        "For z <= 0 the derivative is a + alpha, not a."),
+    Bug("elu_forward_parentheses", "elu",
+        "alpha * (np.exp(np.minimum(z, 0)) - 1.0)", "alpha * np.exp(np.minimum(z, 0)) - 1.0",
+        "ELU is alpha * (exp(z) - 1): multiply the whole bracket by alpha."),
+    Bug("elu_forward_missing_minus_one", "elu",
+        "alpha * (np.exp(np.minimum(z, 0)) - 1.0)", "alpha * np.exp(np.minimum(z, 0))",
+        "ELU is alpha * (exp(z) - 1) for z <= 0, which is 0 at z = 0 and continuous."),
+    # j_forward_backward
+    Bug("j_missing_u2_branch", "j_forward_backward",
+        "dJ_dt = dJ_du1 * np.cos(t) + dJ_du2 * 3.0", "dJ_dt = dJ_du1 * np.cos(t)",
+        "t feeds u1 and u2: dJ/dt must add the contributions of both paths."),
+    Bug("j_wrong_sign", "j_forward_backward",
+        "dJ_du = -np.sin(u)", "dJ_du = np.sin(u)",
+        "d cos(u)/du = -sin(u)."),
+    Bug("j_dt_dx_is_x", "j_forward_backward",
+        "dJ_dx = dJ_dt * 2.0 * x", "dJ_dx = dJ_dt * x",
+        "t = x^2, so dt/dx = 2x."),
+    Bug("j_cos_of_x", "j_forward_backward",
+        "dJ_du1 * np.cos(t) +", "dJ_du1 * np.cos(x) +",
+        "The local derivative of u1 = sin(t) is cos(t), evaluated at t = x^2, not at x."),
+    # numerical_gradient
+    Bug("ng_missing_factor_2", "numerical_gradient",
+        "(f_plus - f_minus) / (2 * h)", "(f_plus - f_minus) / h",
+        "The centered difference spans 2h: divide by 2h."),
+    Bug("ng_forward_difference", "numerical_gradient",
+        "x[i] = old - h\n        f_minus = float(f(x))\n        x[i] = old\n        grad[i] = (f_plus - f_minus) / (2 * h)",
+        "x[i] = old\n        f_minus = float(f(x))\n        grad[i] = (f_plus - f_minus) / h",
+        "A one-sided difference has an O(h) error; use the centered difference (O(h^2))."),
+    Bug("ng_no_restore", "numerical_gradient",
+        "        x[i] = old\n        grad[i]", "        grad[i]",
+        "Restore each entry after perturbing it, or every later entry is computed at a shifted point."),
+    Bug("ng_perturb_copy", "numerical_gradient",
+        "grad = np.zeros(x.shape, dtype=np.float64)\n",
+        "grad = np.zeros(x.shape, dtype=np.float64)\n    x = x.copy()\n",
+        "Perturb x itself, in place: f may read the array through a closure (like a model's "
+        "parameters), so perturbing a copy changes nothing."),
+    Bug("ng_wrong_sign", "numerical_gradient",
+        "(f_plus - f_minus) / (2 * h)", "(f_minus - f_plus) / (2 * h)",
+        "f(x + h e_i) - f(x - h e_i), in this order."),
+    # relative_error
+    Bug("re_mean_not_max", "relative_error",
+        "float(np.max(", "float(np.mean(",
+        "Report the worst entry (the max): a mean hides one wrong entry among many right ones."),
+    Bug("re_no_floor", "relative_error",
+        "np.maximum(1e-8, np.abs(a) + np.abs(b))", "(np.abs(a) + np.abs(b))",
+        "Floor the denominator at 1e-8: where both arrays are 0 you divide 0 by 0."),
+    Bug("re_abs_of_sum", "relative_error",
+        "np.abs(a) + np.abs(b))", "np.abs(a + b))",
+        "The denominator is |a| + |b|; |a + b| is tiny when the entries have opposite signs."),
+    Bug("re_no_reduction", "relative_error",
+        "return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))",
+        "return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))",
+        "Return one number, the maximum over the entries."),
+    # affine_forward
+    Bug("af_no_bias", "affine_forward",
+        "out = x @ W + b", "out = x @ W",
+        "Add the bias: out = x @ W + b."),
+    Bug("af_elementwise", "affine_forward",
+        "out = x @ W + b", "out = x * W + b",
+        "* is element-wise; the layer needs the matrix product x @ W."),
+    Bug("af_cache_out", "affine_forward",
+        "cache = (x, W)", "cache = (out, W)",
+        "The backward pass needs the layer's INPUT x (dW = x.T @ dout), not its output."),
+    Bug("af_transposed_W", "affine_forward",
+        "out = x @ W + b", "out = x @ W.T + b",
+        "W has shape (D, M) and rows are examples: out = x @ W, no transpose."),
+    # affine_backward
+    Bug("ab_db_mean", "affine_backward",
+        "db = np.sum(dout, axis=0)", "db = np.mean(dout, axis=0)",
+        "db sums over the batch; the 1/N is already inside dout."),
+    Bug("ab_dW_over_N", "affine_backward",
+        "dW = x.T @ dout", "dW = x.T @ dout / x.shape[0]",
+        "dW is N times too small: dout already carries the 1/N of the mean loss."),
+    Bug("ab_dx_no_transpose", "affine_backward",
+        "dx = dout @ W.T", "dx = dout @ W",
+        "dx = dout @ W.T has the shape (N, D) of x."),
+    Bug("ab_dW_transposed", "affine_backward",
+        "dW = x.T @ dout", "dW = dout.T @ x",
+        "dW must have the shape (D, M) of W: x.T @ dout."),
+    # l_layer_forward
+    Bug("lf_activation_on_output", "l_layer_forward",
+        'scores, affine_cache = affine_forward(A, params[f"W{L}"], params[f"b{L}"])',
+        'Z, affine_cache = affine_forward(A, params[f"W{L}"], params[f"b{L}"])\n    scores, _ = forward(Z)',
+        "The output layer is affine only; the softmax is part of the loss."),
+    Bug("lf_no_activation", "l_layer_forward",
+        "A, activation_cache = forward(Z)", "activation_cache = forward(Z)[1]\n        A = Z",
+        "Every hidden layer applies its activation: A = f(Z)."),
+    Bug("lf_caches_reversed", "l_layer_forward",
+        "caches.append((affine_cache, activation_cache, activation))",
+        "caches.insert(0, (affine_cache, activation_cache, activation))",
+        "Keep the caches in layer order 1, ..., L; the backward pass walks them from the end."),
+    Bug("lf_not_chained", "l_layer_forward",
+        'affine_forward(A, params[f"W{l}"]', 'affine_forward(X, params[f"W{l}"]',
+        "Each layer takes the previous layer's activations A, not the input X."),
+    # l_layer_backward
+    Bug("lb_skip_activation", "l_layer_backward",
+        "dZ = backward[activation](dA, activation_cache)", "dZ = dA",
+        "Backpropagate through the activation first: dZ = dA * f'(Z)."),
+    Bug("lb_skip_first_layer", "l_layer_backward",
+        "range(L - 1, 0, -1)", "range(L - 1, 1, -1)",
+        "The loop must go down to layer 1 (range(L - 1, 0, -1))."),
+    Bug("lb_dA_not_passed_down", "l_layer_backward",
+        'dA, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dZ, affine_cache)',
+        '_, grads[f"W{l}"], grads[f"b{l}"] = affine_backward(dZ, affine_cache)',
+        "Pass the gradient down: the dx of layer l is the dA of layer l - 1."),
+    Bug("lb_wrong_cache_index", "l_layer_backward",
+        "caches[l - 1]\n", "caches[l]\n",
+        "Layer l's cache is caches[l - 1] (the list starts at layer 1)."),
+    # initializers
+    Bug("xavier_fan_out", "initializers",
+        "rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)",
+        "rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_out)",
+        "Xavier scales by 1/sqrt(fan_in), the number of inputs of each unit."),
+    Bug("he_variance_as_std", "initializers",
+        "* np.sqrt(2.0 / fan_in)", "* (2.0 / fan_in)",
+        "2/fan_in is the variance; multiply by its square root, the standard deviation."),
+    Bug("he_missing_2", "initializers",
+        "* np.sqrt(2.0 / fan_in)", "* np.sqrt(1.0 / fan_in)",
+        "He initialization doubles the variance of Xavier to make up for ReLU zeroing half its inputs."),
+    Bug("he_transposed", "initializers",
+        "rng.standard_normal((fan_in, fan_out)) * np.sqrt", "rng.standard_normal((fan_out, fan_in)) * np.sqrt",
+        "Rows of W are inputs: shape (fan_in, fan_out)."),
+    Bug("xavier_global_random", "initializers",
+        "rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)",
+        "np.random.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)",
+        "Draw from the rng argument; np.random's global state makes results irreproducible."),
+    # initialize_params
+    Bug("ip_bias_column", "initialize_params",
+        'params[f"b{l}"] = np.zeros(fan_out, dtype=dtype)',
+        'params[f"b{l}"] = np.zeros((fan_out, 1), dtype=dtype)',
+        "Biases are 1-D, shape (H_l,), so they broadcast over the rows of a batch."),
+    Bug("ip_he_transposed", "initialize_params",
+        "W = he(fan_in, fan_out, rng, dtype)", "W = he(fan_out, fan_in, rng, dtype)",
+        "W[l] has shape (layer_dims[l-1], layer_dims[l]): fan_in first."),
+    Bug("ip_missing_last_layer", "initialize_params",
+        "range(1, len(layer_dims))", "range(1, len(layer_dims) - 1)",
+        "A network with layer_dims [D, H1, ..., C] has len(layer_dims) - 1 layers, the output layer included."),
+    Bug("ip_normal_ignores_std", "initialize_params",
+        "(std * rng.standard_normal", "(0.01 * rng.standard_normal",
+        "Use the std argument for method='normal'."),
+]
+
+
+# ---------------------------------------------------------------- the registry
+EXERCISES = [
+    Exercise("test_sigmoid", points=2, check=check_sigmoid,
+             functions=('sigmoid_forward', 'sigmoid_backward'),
+             references=('course.activations.sigmoid_forward', 'course.activations.sigmoid_backward',
+                         'course.activations._sigmoid')),
+    Exercise("test_tanh", points=2, check=check_tanh,
+             functions=('tanh_forward', 'tanh_backward'),
+             references=('course.activations.tanh_forward', 'course.activations.tanh_backward')),
+    Exercise("test_relu", points=2, check=check_relu,
+             functions=('relu_forward', 'relu_backward'),
+             references=('course.activations.relu_forward', 'course.activations.relu_backward',
+                         'course.network._relu_in_place', 'course.network._relu_backward_in_place')),
+    Exercise("test_leaky_relu", points=2, check=check_leaky_relu,
+             functions=('leaky_relu_forward', 'leaky_relu_backward'),
+             references=('course.activations.leaky_relu_forward', 'course.activations.leaky_relu_backward')),
+    Exercise("test_elu", points=2, check=check_elu,
+             functions=('elu_forward', 'elu_backward'),
+             references=('course.activations.elu_forward', 'course.activations.elu_backward')),
+    Exercise("test_j_forward_backward", points=6, check=check_j_forward_backward,
+             functions=('j_forward_backward',),
+             references=('course.graph.example_j',)),
+    Exercise("test_numerical_gradient", points=6, check=check_numerical_gradient,
+             functions=('numerical_gradient',),
+             references=('course.gradcheck.numerical_gradient', 'course.gradcheck.numerical_gradient_array')),
+    Exercise("test_relative_error", points=3, check=check_relative_error,
+             functions=('relative_error',),
+             references=('course.gradcheck.relative_error', 'course.gradcheck._entry_errors')),
+    Exercise("test_affine_forward", points=3, check=check_affine_forward,
+             functions=('affine_forward',),
+             references=('course.layers.affine_forward',)),
+    Exercise("test_affine_backward", points=7, check=check_affine_backward,
+             functions=('affine_backward',),
+             references=('course.layers.affine_backward', 'course.network._add_xt_dz')),
+    Exercise("test_l_layer_forward", points=7, check=check_l_layer_forward,
+             functions=('l_layer_forward',),
+             references=('course.network.l_layer_forward', 'course.layers.affine_activation_forward')),
+    Exercise("test_l_layer_backward", points=10, check=check_l_layer_backward,
+             functions=('l_layer_backward',),
+             references=('course.network.l_layer_backward', 'course.layers.affine_activation_backward',
+                         'course.network.FullyConnectedNet')),
+    Exercise("test_initializers", points=4, check=check_initializers,
+             functions=('xavier', 'he'),
+             references=('course.init.xavier', 'course.init.he')),
+    Exercise("test_initialize_params", points=4, check=check_initialize_params,
+             functions=('initialize_params',),
+             references=('course.init.initialize_params',)),
+]

@@ -1,1 +1,0 @@
-"""Hidden-test check functions, one module per notebook (never shipped to students)."""

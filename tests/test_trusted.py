@@ -1,0 +1,230 @@
+"""Hidden checks decided in the grader's process, with the student's code behind a channel.
+
+The local transport runs the kernel's agent in this process with the same messages (JSON and
+copied arrays); the last tests drive a real kernel through ``execute_notebook``.
+"""
+import json
+
+import nbformat
+import numpy as np
+import pytest
+
+from course.checks import check_array, check_true
+from grader import agent, config
+from grader.exercises.common import with_reference_globals
+from grader.execute import execute_notebook, kernel_env
+from grader.registry import Exercise
+from grader.trusted import LocalTransport, Proxy, run_check, same_transcript
+
+
+class SpyTransport(LocalTransport):
+    """Records every message that goes to the student's side."""
+
+    def __init__(self, namespace):
+        super().__init__(namespace)
+        self.sent = []
+
+    def request(self, message, arrays, callback):
+        self.sent.append((json.dumps(message), {k: np.array(v) for k, v in arrays.items()}))
+
+        def spied(m, a):
+            reply, reply_arrays = callback(m, a)
+            self.sent.append((json.dumps(reply), reply_arrays))
+            return reply, reply_arrays
+        return super().request(message, arrays, spied)
+
+
+def double(x):
+    return 2.0 * x
+
+
+def check_double(fn):
+    x = np.arange(6.0).reshape(2, 3)
+    check_array("double(x)", fn(x.copy()), double(x))
+
+
+def entry(check, *names, **kw):
+    return Exercise("test_x", 1, check, names, **kw)
+
+
+def namespace(source):
+    ns = {"np": np}
+    exec(source, ns)
+    return ns
+
+
+def test_a_correct_function_passes_and_a_wrong_one_fails():
+    good = run_check(entry(check_double, "f"), LocalTransport(namespace("def f(x): return x * 2")))
+    bad = run_check(entry(check_double, "f"), LocalTransport(namespace("def f(x): return x + 2")))
+    assert good.passed and good.status == "passed"
+    assert not bad.passed and "double(x)" in bad.message
+
+
+def test_expected_values_never_cross_to_the_student():
+    """Only inputs travel to the kernel: the reference's answer is in no message sent there."""
+    spy = SpyTransport(namespace("def f(x): return x + 1"))
+    run_check(entry(check_double, "f"), spy)
+    expected = double(np.arange(6.0).reshape(2, 3))
+    sent = [a for _, arrays in spy.sent for a in arrays.values()]
+    assert sent, "nothing was sent"
+    assert not any(a.shape == expected.shape and np.array_equal(a, expected) for a in sent)
+
+
+def test_missing_function_and_raising_function_are_reported():
+    missing = run_check(entry(check_double, "f"), LocalTransport(namespace("")))
+    stub = run_check(entry(check_double, "f"),
+                     LocalTransport(namespace("def f(x): raise NotImplementedError()")))
+    assert "does not define f" in missing.message
+    assert stub.message.startswith("not attempted yet")
+
+
+def test_lying_objects_and_subclasses_do_not_pass():
+    """An object claiming equality stays in the kernel as a handle; a subclass arrives plain."""
+    liar = namespace("""
+class Yes:
+    def __eq__(self, other): return True
+    def __array__(self, dtype=None, copy=None): return np.zeros((2, 3))
+def f(x): return Yes()
+""")
+    sub = namespace("""
+class Liar(np.ndarray):
+    def __eq__(self, other): return np.ones(self.shape, bool)
+    def __sub__(self, other): return np.zeros(self.shape)
+def f(x): return np.zeros_like(x).view(Liar)
+""")
+    assert not run_check(entry(check_double, "f"), LocalTransport(liar)).passed
+    assert not run_check(entry(check_double, "f"), LocalTransport(sub)).passed
+
+
+def check_in_place(fn):
+    x, config_ = np.ones(3), {"step": 0}
+    rng = np.random.default_rng(0)
+    fn(x, config_, rng)
+    check_true(bool(np.array_equal(x, [2.0, 2.0, 2.0])), "x was not changed in place")
+    check_true(config_ == {"step": 1}, f"config is {config_}")
+    check_true(rng.integers(1 << 30) == np.random.default_rng(0).integers(1 << 30, size=2)[1],
+               "the generator did not advance")
+
+
+def test_in_place_changes_come_back():
+    ns = namespace("def f(x, c, rng):\n    x += 1\n    c['step'] += 1\n    rng.integers(1 << 30)")
+    verdict = run_check(entry(check_in_place, "f"), LocalTransport(ns))
+    assert verdict.passed, verdict.message
+
+
+def check_loop(fit):
+    """The student's loop calls `step`, which is replaced by a grader-side reference."""
+    calls = []
+
+    def step(x):
+        calls.append(1)
+        return x + 1.0
+    out = with_reference_globals(fit, step=step)(np.zeros(2), 3)
+    check_array("out", out, [3.0, 3.0])
+    check_true(len(calls) == 3, f"the reference ran {len(calls)} times")
+
+
+def test_earlier_exercises_are_replaced_by_grader_side_references():
+    ns = namespace("def step(x):\n    return x - 100\n"
+                   "def fit(x, n):\n    for _ in range(n):\n        x = step(x)\n    return x")
+    verdict = run_check(entry(check_loop, "fit"), LocalTransport(ns))
+    assert verdict.passed, verdict.message
+
+
+def check_closure(grad):
+    """A grader-side function that reads the argument array through a closure sees the
+    student's in-place perturbations (numerical gradients rely on it)."""
+    x = np.array([1.0, 2.0])
+    got = grad(lambda _: float(np.sum(x ** 2)), x)
+    check_array("gradient", got, 2 * np.array([1.0, 2.0]), atol=1e-4)
+
+
+def test_callbacks_see_the_arguments_as_the_student_left_them():
+    ns = namespace("""
+def grad(f, x, h=1e-5):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x[i]
+        x[i] = old + h; up = f(x)
+        x[i] = old - h; down = f(x)
+        x[i] = old
+        g[i] = (up - down) / (2 * h)
+    return g
+""")
+    verdict = run_check(entry(check_closure, "grad"), LocalTransport(ns))
+    assert verdict.passed, verdict.message
+
+
+def test_transcripts_compare_answers_call_by_call():
+    a = run_check(entry(check_double, "f"), LocalTransport(namespace("def f(x): return x + 2")))
+    b = run_check(entry(check_double, "f"), LocalTransport(namespace("def f(x): return 2 + x")))
+    c = run_check(entry(check_double, "f"), LocalTransport(namespace("def f(x): return x + 3")))
+    assert same_transcript(a.transcript, b.transcript)
+    assert not same_transcript(a.transcript, c.transcript)
+
+
+def test_the_codec_refuses_pickles_and_keeps_dtypes(tmp_path):
+    codec = agent.Codec()
+    node = codec.encode((np.float32(1.5), np.arange(3, dtype=np.int8), np.float64, {"k": [None]}))
+    agent.write_message(tmp_path / "m", {"v": node}, codec.arrays)
+    message, arrays = agent.read_message(tmp_path / "m")
+    out = agent.Codec(arrays).decode(message["v"])
+    assert out[0].dtype == np.float32 and out[1].dtype == np.int8 and out[2] is np.float64
+    np.save(tmp_path / "obj.npy", np.array([object()], dtype=object), allow_pickle=True)
+    with pytest.raises(ValueError):
+        np.load(tmp_path / "obj.npy", allow_pickle=False)
+
+
+def _kernel_notebook(body: str):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    fn = nbformat.v4.new_code_cell(f"import numpy as np\n{body}")
+    grade = nbformat.v4.new_code_cell("print('visible tests')")
+    grade.metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "points": 1}
+    after = nbformat.v4.new_code_cell("after = 1")
+    nb.cells = [fn, grade, after]
+    return nb
+
+
+def _grade_in_kernel(tmp_path, body, budget=1.0):
+    verdicts = {}
+
+    def on_grade_cell(grade_id, session):
+        ex = entry(check_double, "f", budget=budget)
+        verdicts[grade_id] = run_check(ex, session.transport(cpu_budget=budget * 3,
+                                                            channel=tmp_path / "channel"))
+        return verdicts[grade_id].status not in ("time limit", "kernel exited")
+    (tmp_path / "home").mkdir()
+    limits = config.Limits(cell_timeout=60, notebook_timeout=120)
+    nb, events = execute_notebook(_kernel_notebook(body), tmp_path, limits,
+                                  kernel_env(tmp_path / "home"), on_grade_cell=on_grade_cell)
+    return verdicts["test_x"], nb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("body, passed, status", [
+    ("def f(x):\n    return 2 * x", True, "passed"),
+    ("def f(x):\n    return x", False, "failed"),
+    # the displayed value and stderr of a cell count for nothing
+    ("import sys\ndef f(x):\n    sys.displayhook('ok')\n    print('noise', file=sys.stderr)\n"
+     "    return x", False, "failed"),
+    ("import sys\ndef f(x):\n    print('progress', file=sys.stderr)\n    return 2 * x", True, "passed"),
+    ("def f(x):\n    while True:\n        pass", False, "time limit"),
+    ("import os\ndef f(x):\n    os._exit(1)", False, "kernel exited"),
+])
+def test_checks_against_a_real_kernel(tmp_path, body, passed, status):
+    verdict, nb = _grade_in_kernel(tmp_path, body)
+    assert (verdict.passed, verdict.status) == (passed, status), verdict.message
+    assert not any(o.output_type == "error" for o in nb.cells[2].get("outputs", [])), \
+        "the cell after the grade cell did not run"
+
+
+def test_proxy_cannot_be_sent_back():
+    ns = namespace("def f(x):\n    return x")
+    fn = LocalTransport(ns)
+    with pytest.raises(TypeError):
+        from grader.trusted import CheckSession
+        session = CheckSession(fn)
+        p = session.bind(["f"])[0]
+        assert isinstance(p, Proxy)
+        p(p)
