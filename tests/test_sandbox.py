@@ -588,7 +588,13 @@ if os.fork() == 0:
     os._exit(0)
 os.wait()
 print('started')"""
-IMPORT_CELL = "import course, grader.hidden.common\nprint(course.__file__)"
+IMPORT_CELL = """import course
+print(course.__file__)
+try:
+    import grader
+    print('grader at', grader.__file__)
+except ImportError:
+    print('no grader')"""
 
 
 def tiny_notebook(*sources):
@@ -659,7 +665,7 @@ def test_a_real_kernel_runs_sandboxed(mode, workdir, staging):
         kill_all(left)
         assert not events, events
         assert texts[0].strip() == "started"
-        assert texts[1].strip() == str(REPO / "course" / "__init__.py")
+        assert texts[1].split() == [str(REPO / "course" / "__init__.py"), "no", "grader"], texts[1]
         seen = json.loads(texts[2])
         assert seen["net"] != "connected" and not accepted_any(srv)
         assert not seen["work"] and not seen["solutions"], seen
@@ -706,3 +712,40 @@ def test_disk_quota_stops_the_cell_and_the_next_cell_runs():
                                              config.Limits(cell_timeout=60, disk_mb=8))
     assert [e["reason"] for e in events] == [DISK_QUOTA], events
     assert text(executed.cells[2]).strip() == "2"
+
+
+@pytest.mark.slow
+def test_a_hidden_check_past_its_time_is_interrupted_and_the_kernel_lives_on():
+    """The grader interrupts a student function that runs too long; in the sandbox the
+    interrupt must reach the kernel (not end the sandbox), as it does without one."""
+    skip_without_bwrap()
+    import numpy as np
+
+    from grader.registry import Exercise
+    from grader.trusted import run_check
+
+    def check_double(fn):
+        x = np.arange(6.0)
+        assert np.allclose(fn(x), 2 * x)
+
+    verdicts, run = {}, make_run_dir()
+
+    def on_grade_cell(grade_id, session):
+        exercise = Exercise("test_x", 1, check_double, ("f",), budget=1.0)
+        verdicts[grade_id] = run_check(exercise, session.transport(3.0, run / "channel"))
+        return verdicts[grade_id].status not in ("time limit", "kernel exited")
+
+    nb = tiny_notebook("def f(x):\n    while True:\n        pass", "print('visible tests')",
+                       "print('after')")
+    nb.cells[1].metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "points": 1}
+    try:
+        box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
+        executed, events = execute_notebook(nb, run / "work", config.Limits(cell_timeout=60),
+                                            kernel_env(run / "home"), box, on_grade_cell)
+        record = sandbox.enforced(run)
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+    assert record["sandbox"], record
+    assert verdicts["test_x"].status == "time limit", verdicts["test_x"].message
+    assert record["kernels"] == 1, "the interrupt ended the kernel"
+    assert text(executed.cells[2]).strip() == "after" and not events
