@@ -70,6 +70,15 @@ class LimitedKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         return [sys.executable, "-m", "grader.kernel", json.dumps(self.launcher_spec), "--"] + cmd
 
+    @property
+    def kernel_spec(self):
+        """The kernel spec; a sandboxed kernel is interrupted by a message on its control
+        channel, since a SIGINT would reach bubblewrap (and end the sandbox), not the kernel."""
+        spec = super().kernel_spec
+        if spec is not None and self.launcher_spec.get("sandbox"):
+            spec.interrupt_mode = "message"
+        return spec
+
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         env = dict(self.kernel_env)
         env.update({k: v for k, v in kw.get("env", {}).items() if k.startswith("JPY_")})
