@@ -749,3 +749,59 @@ def test_a_hidden_check_past_its_time_is_interrupted_and_the_kernel_lives_on():
     # "kernel exited" when the interrupt ends the sandbox instead of reaching the function
     assert verdicts["test_x"].status == "time limit", verdicts["test_x"].message
     assert text(executed.cells[2]).strip() == "after" and not events
+
+
+TAMPER_CELL = """import os
+run, done = os.path.dirname(os.getcwd()), []
+for name in ("channel", "home", "work"):
+    path = os.path.join(run, name)
+    try:
+        os.rename(path, path + ".old")
+        os.symlink({victim!r}, path)
+        done.append(name)
+    except OSError as exc:
+        done.append(f"{{name}}: {{exc.strerror}}")
+print(done)"""
+
+
+@pytest.mark.slow
+def test_a_kernel_cannot_turn_the_grader_against_the_host():
+    """Between kernels the grader works in the run folder as root: a kernel that swaps its
+    folders for links to elsewhere and dies must neither get an unsandboxed successor nor have
+    root create, copy or chmod anything through those links."""
+    if not IS_ROOT:
+        pytest.skip("the grader works as the kernel's own user here: no root to turn")
+    skip_without_bwrap()
+    import numpy as np
+
+    from grader.registry import Exercise
+    from grader.trusted import run_check
+
+    def check_double(fn):
+        assert np.allclose(fn(np.arange(3.0)), 2 * np.arange(3.0))
+
+    victim = Path(tempfile.mkdtemp(prefix="sandbox-victim-", dir="/tmp"))
+    (victim / "canary").write_text("untouched")
+    run = make_run_dir()
+    (run / "channel").mkdir()   # as the worker makes it, beside work/ and home/
+
+    def on_grade_cell(grade_id, session):
+        exercise = Exercise("test_x", 1, check_double, ("f",), budget=1.0)
+        run_check(exercise, session.transport(3.0, run / "channel"))
+        return True
+
+    nb = tiny_notebook(TAMPER_CELL.format(victim=str(victim)), "import os\nos._exit(0)",
+                       "def f(x):\n    return 2 * x", "print('visible tests')")
+    nb.cells[3].metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "points": 1}
+    try:
+        box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
+        executed, _ = execute_notebook(nb, run / "work", config.Limits(cell_timeout=60),
+                                       kernel_env(run / "home"), box, on_grade_cell)
+        record = sandbox.enforced(run)
+        assert sorted(os.listdir(victim)) == ["canary"], os.listdir(victim)
+        assert victim.stat().st_mode & 0o777 == 0o700
+        assert record["sandbox"], f"a kernel ran without the sandbox: {record}"
+        assert "work" not in text(executed.cells[0]), text(executed.cells[0])
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(victim, ignore_errors=True)
