@@ -189,7 +189,8 @@ class _Session:
             self.run_dir = Path(sandbox["run_dir"])   # lie in the run folder, which it sees
             name = f"kernel-{os.urandom(4).hex()}"
             self.km.transport = "ipc"
-            self.km.connection_file = str(self.run_dir / f"{name}.json")
+            (self.run_dir / "kernel").mkdir(exist_ok=True)   # the kernel sees subfolders only
+            self.km.connection_file = str(self.run_dir / "kernel" / f"{name}.json")
             self.record = self.run_dir / PROBE_DIR / f"{name}.json"
         self.sandboxed = bool(sandbox)
         self.km.launcher_spec = launcher_spec(limits, sandbox, name)
