@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -431,8 +432,9 @@ class KernelTransport:
             return
         prompt = str(msg.get("content", {}).get("prompt", ""))
         answer = "none"
-        if callback is not None and prompt.startswith("grader-callback cb-"):
-            name = prompt.split()[-1]
+        asked = re.fullmatch(r"grader-callback (cb-\d+)", prompt.strip())
+        if callback is not None and asked:   # a name of the channel, not a path elsewhere
+            name = asked.group(1)
             try:
                 request, arrays = agent.read_message(self.channel / name)
                 reply, reply_arrays = callback(request, arrays)
