@@ -21,6 +21,7 @@ object that stays in the kernel, such as a student's cache object).
 from __future__ import annotations
 
 import json
+import os
 import types
 from pathlib import Path
 
@@ -186,20 +187,41 @@ def take(iterator):
     return out
 
 
+def _new_file(path: str):
+    """``path`` opened for writing as a new file: whatever the other side left there (a file,
+    a link) is removed, never followed, since the grader may write here as root."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644),
+                     "wb")
+
+
+def _own_file(path: str, max_bytes: int):
+    """``path`` opened for reading, refused when it is a link or larger than ``max_bytes``."""
+    f = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+    size = os.fstat(f.fileno()).st_size
+    if size > max_bytes:
+        f.close()
+        raise ValueError(f"a reply of {size / 1e6:.0f} MB is larger than allowed")
+    return f
+
+
 def write_message(stem: Path, message: dict, arrays: dict) -> None:
     """``stem.json`` and ``stem.npz`` (arrays saved without pickles)."""
-    np.savez(f"{stem}.npz", _=np.zeros(0), **arrays)
-    Path(f"{stem}.json").write_text(json.dumps(message))
+    with _new_file(f"{stem}.npz") as f:
+        np.savez(f, _=np.zeros(0), **arrays)
+    with _new_file(f"{stem}.json") as f:
+        f.write(json.dumps(message).encode())
 
 
 def read_message(stem: Path, max_bytes: int = 1 << 30) -> tuple[dict, dict]:
-    """The message at ``stem`` as (JSON, arrays); refuses pickles and files over ``max_bytes``."""
-    for suffix in (".json", ".npz"):
-        size = Path(f"{stem}{suffix}").stat().st_size
-        if size > max_bytes:
-            raise ValueError(f"a reply of {size / 1e6:.0f} MB is larger than allowed")
-    message = json.loads(Path(f"{stem}.json").read_text())
-    with np.load(f"{stem}.npz", allow_pickle=False) as npz:
+    """The message at ``stem`` as (JSON, arrays); refuses pickles, links and files over
+    ``max_bytes``."""
+    with _own_file(f"{stem}.json", max_bytes) as f:
+        message = json.loads(f.read())
+    with _own_file(f"{stem}.npz", max_bytes) as f, np.load(f, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files if k != "_"}
     return message, arrays
 

@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -69,6 +70,15 @@ class LimitedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         return [sys.executable, "-m", "grader.kernel", json.dumps(self.launcher_spec), "--"] + cmd
+
+    @property
+    def kernel_spec(self):
+        """The kernel spec; a sandboxed kernel is interrupted by a message on its control
+        channel, since a SIGINT would reach bubblewrap (and end the sandbox), not the kernel."""
+        spec = super().kernel_spec
+        if spec is not None and self.launcher_spec.get("sandbox"):
+            spec.interrupt_mode = "message"
+        return spec
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         env = dict(self.kernel_env)
@@ -180,7 +190,8 @@ class _Session:
             self.run_dir = Path(sandbox["run_dir"])   # lie in the run folder, which it sees
             name = f"kernel-{os.urandom(4).hex()}"
             self.km.transport = "ipc"
-            self.km.connection_file = str(self.run_dir / f"{name}.json")
+            (self.run_dir / "kernel").mkdir(exist_ok=True)   # the kernel sees subfolders only
+            self.km.connection_file = str(self.run_dir / "kernel" / f"{name}.json")
             self.record = self.run_dir / PROBE_DIR / f"{name}.json"
         self.sandboxed = bool(sandbox)
         self.km.launcher_spec = launcher_spec(limits, sandbox, name)
@@ -421,8 +432,9 @@ class KernelTransport:
             return
         prompt = str(msg.get("content", {}).get("prompt", ""))
         answer = "none"
-        if callback is not None and prompt.startswith("grader-callback cb-"):
-            name = prompt.split()[-1]
+        asked = re.fullmatch(r"grader-callback (cb-\d+)", prompt.strip())
+        if callback is not None and asked:   # a name of the channel, not a path elsewhere
+            name = asked.group(1)
             try:
                 request, arrays = agent.read_message(self.channel / name)
                 reply, reply_arrays = callback(request, arrays)

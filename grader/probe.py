@@ -18,6 +18,7 @@ import ctypes
 import json
 import os
 import resource
+import shutil
 import sys
 
 MB = 1 << 20
@@ -124,10 +125,25 @@ def record(fd: int, context: dict) -> None:
         json.dump(data, f)
 
 
+def own_matplotlib_cache(shared: str, own: str) -> None:
+    """Start the kernel's own (writable) matplotlib cache from the shared font list, read-only
+    here, so that matplotlib neither rebuilds the list nor warns about a read-only cache."""
+    try:
+        os.makedirs(own, exist_ok=True)
+        for name in os.listdir(shared):
+            if name.startswith("fontlist-") and name.endswith(".json"):
+                shutil.copyfile(os.path.join(shared, name), os.path.join(own, name))
+    except OSError:
+        return   # matplotlib makes do without: slower, never wrong
+    os.environ["MPLCONFIGDIR"] = own
+
+
 def main(argv: list[str]) -> None:
     split = argv.index("--")
     context = json.loads(argv[1])
     os.chdir(context["cwd"])   # here, not in bwrap: as root, bwrap has no right to enter it
+    if context.get("matplotlib"):
+        own_matplotlib_cache(*context["matplotlib"])
     record(int(argv[0]), context)
     cmd = argv[split + 1:]
     os.execv(cmd[0], cmd)

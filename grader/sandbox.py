@@ -17,10 +17,17 @@ bubblewrap running the kernel in:
 - a read-only view of only what it needs: ``/usr`` (and the ``/bin``, ``/lib*`` links), the
   dynamic linker's cache, the Python installation (``sys.prefix``, ``sys.base_prefix``), the
   code paths the caller names (each at its own path, minus the excluded ones), the MNIST cache
-  (``$COURSE_DATA_DIR``); a fresh ``/dev`` and ``/proc``; private tmpfs mounts of ``tmpfs_mb``
-  for ``/tmp`` and ``/dev/shm``; and its run folder read-write (working directory, HOME,
-  connection file, sockets, sealed records). Nothing else of the host exists in it: not the
-  repository, the grading directory, other submissions, nor the host's ``/tmp`` or ``/dev/shm``.
+  (``$COURSE_DATA_DIR``) and the shared matplotlib cache (``$MPLCONFIGDIR``); a fresh ``/dev``
+  and ``/proc``; private tmpfs mounts of ``tmpfs_mb`` for ``/tmp`` and ``/dev/shm``; and the
+  subfolders of its run folder read-write (working directory, HOME, the folder of its
+  connection file and sockets, the grader's channel), each its own mount, so the kernel can
+  neither replace them nor add anything beside them. Nothing else of the host exists in it:
+  not the repository, the grading directory, other submissions, nor the host's ``/tmp`` or
+  ``/dev/shm``.
+
+The grader works in the run folder as root between kernels, so nothing there may lead it
+elsewhere: the run folder itself stays root's, the launcher follows no link the kernel made,
+and once a kernel of a run folder had the sandbox, no later one starts without it.
 
 Before the kernel starts, :mod:`grader.probe` runs inside and writes what is in force into
 ``<run_dir>/.sandbox/<name>.json``, a folder the kernel sees read-only; :func:`enforced`
@@ -96,15 +103,21 @@ def note_host_uid(record, pid: int) -> None:
     Path(record).write_text(json.dumps(data))
 
 
-def enforced(run_dir) -> dict:
-    """What was in force for the kernels started with ``run_dir``: the weakest of their records
-    (none sandboxed beats any sandboxed), plus ``kernels``, how many records there were."""
+def _records(run_dir) -> list[dict]:
+    """The records of the kernels started with ``run_dir``, oldest first."""
     found = []
     for path in sorted(Path(run_dir, PROBE_DIR).glob("*.json"), key=lambda p: p.stat().st_mtime):
         try:
             found.append(json.loads(path.read_text()))
         except (OSError, ValueError):
             found.append({"sandbox": None, "reason": "a kernel's sandbox record is unreadable"})
+    return found
+
+
+def enforced(run_dir) -> dict:
+    """What was in force for the kernels started with ``run_dir``: the weakest of their records
+    (none sandboxed beats any sandboxed), plus ``kernels``, how many records there were."""
+    found = _records(run_dir)
     if not found:
         return {"sandbox": None, "reason": "no kernel was started", "kernels": 0}
     weakest = min(found, key=lambda r: (bool(r.get("sandbox")), len(r.get("namespaces") or ())))
@@ -124,11 +137,19 @@ class Plan:
     exclude: list[Path] = field(default_factory=list)
     readonly: list[Path] = field(default_factory=list)
     setenv: dict = field(default_factory=dict)
+    matplotlib: list[str] | None = None   # [shared cache, the kernel's own]: copied in the probe
     bwrap: str | None = None
     version: str | None = None
     setpriv: str | None = None
     uid: int | None = None   # the kernel's own user id (grader running as root)
-    problem: str | None = None
+    problem: str | None = None    # why there can be no sandbox: the kernel runs without one
+    refusal: str | None = None    # why the kernel must not start at all
+
+    def kernel_folders(self) -> list[Path]:
+        """The run folder's subfolders, the kernel's to write (links and the record folder
+        excluded); the run folder's own entries are the grader's."""
+        return sorted(e for e in self.run_dir.iterdir()
+                      if e.is_dir() and not e.is_symlink() and e != self.record.parent)
 
 
 def plan(box: dict, env: dict) -> Plan:
@@ -138,11 +159,14 @@ def plan(box: dict, env: dict) -> Plan:
     p = Plan(run_dir=run_dir, record=run_dir / PROBE_DIR / box["record"], cwd=Path.cwd(),
              tmpfs_mb=box["tmpfs_mb"], code=[Path(c) for c in box["code"]],
              exclude=[Path(e) for e in box["exclude"]])
-    data = env.get("COURSE_DATA_DIR")
+    data, shared = env.get("COURSE_DATA_DIR"), env.get("MPLCONFIGDIR")
     python = (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
     p.readonly = [Path(x) for x in python]
     if data and Path(data).is_dir():
         p.readonly.append(Path(data))
+    if shared and Path(shared).is_dir() and run_dir not in Path(shared).resolve().parents:
+        p.readonly.append(Path(shared))
+        p.matplotlib = [shared, str(Path(env.get("HOME", "/tmp")) / ".matplotlib")]
     if p.code:
         p.setenv["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(str(c.parent) for c in p.code))
     p.bwrap = box.get("bwrap") or _which("bwrap", env)
@@ -161,36 +185,52 @@ def plan(box: dict, env: dict) -> Plan:
         if p.setpriv is None:
             p.problem = "setpriv (util-linux) is not installed, so the kernel cannot leave root"
         p.uid = UID_BASE + os.getpid()
-    if run_dir not in [p.cwd, *p.cwd.parents]:
-        p.problem = f"the kernel's working directory {p.cwd} is not inside its run folder"
+    if not any(f in [p.cwd, *p.cwd.parents] for f in p.kernel_folders()):
+        p.refusal = f"its working directory {p.cwd} is not in a subfolder of {run_dir}"
     return p
 
 
 def enter(p: Plan, cmd: list[str], env: dict) -> None:
     """Become ``cmd`` inside the sandbox of ``p``, or, when there can be none, outside it with a
-    record that says so. Never returns."""
-    p.record.parent.mkdir(mode=0o755, exist_ok=True)
-    fd = os.open(p.record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.set_inheritable(fd, True)
+    record that says so; exit instead when the kernel must not start. Never returns."""
     context = {"sandbox": None, "reason": p.problem, "own_uid": False, "cwd": str(p.cwd),
                "host_namespaces": probe.namespaces(), "run_dir": str(p.run_dir)}
-    if p.problem is None:
-        _seed_matplotlib(p, env)
+    if p.problem is None and p.refusal is None:
         if p.uid is not None:
-            _give_run_dir(p)
+            _give_kernel_folders(p)
         errors = []
         for argv in _variants(p):
             error = _preflight(argv)
             if error is None:
-                context.update(sandbox=p.version, own_uid=p.uid is not None)
+                context.update(sandbox=p.version, own_uid=p.uid is not None,
+                               matplotlib=p.matplotlib)
                 inner = [sys.executable, "-I", "-S", "-c", Path(probe.__file__).read_text(),
-                         str(fd), json.dumps(context), "--"]
+                         str(_open_record(p)), json.dumps(context), "--"]
                 os.execv(argv[0], argv + inner + cmd)
             errors.append(error)
         context["reason"] = (f"bubblewrap could not build the sandbox here ({errors[-1]});"
                              f" {NAMESPACE_FIX}")
-    probe.record(fd, context)
+    refusal = p.refusal
+    if refusal is None and _sandboxed_before(p):
+        refusal = ("an earlier kernel of this run had the sandbox and this one cannot: "
+                   f"{context['reason']}")
+    if refusal:
+        sys.exit(f"grader.kernel: not starting the kernel: {refusal}")
+    probe.record(_open_record(p), context)
     os.execv(cmd[0], cmd)
+
+
+def _open_record(p: Plan) -> int:
+    """A new record file for this kernel, as an inheritable descriptor."""
+    p.record.parent.mkdir(mode=0o755, exist_ok=True)
+    fd = os.open(p.record, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    os.set_inheritable(fd, True)
+    return fd
+
+
+def _sandboxed_before(p: Plan) -> bool:
+    """Whether an earlier kernel of this run folder had the sandbox."""
+    return any(r.get("sandbox") for r in _records(p.run_dir))
 
 
 def _which(name: str, env: dict) -> str | None:
@@ -254,7 +294,6 @@ def _view(p: Plan) -> list[str]:
     for path in p.exclude:
         if path.exists() and any(c in path.parents for c in p.code):
             args += _hide(path)
-    args += ["--ro-bind", str(p.record.parent), str(p.record.parent)]
     return args + ["--remount-ro", "/dev", "--remount-ro", "/"]
 
 
@@ -263,7 +302,8 @@ def _binds(p: Plan) -> list[tuple[Path, bool]]:
     ``/usr`` or another read-only path already shows are left out."""
     ro = [Path(os.path.abspath(x)) for x in [*p.readonly, *p.code] if Path(x).exists()]
     ro = [x for x in dict.fromkeys(ro) if not any(y in x.parents for y in [*ro, Path("/usr")])]
-    return sorted([(x, False) for x in ro] + [(p.run_dir, True)], key=lambda b: b[0].parts)
+    rw = [(f, True) for f in p.kernel_folders()]
+    return sorted([(x, False) for x in ro] + rw, key=lambda b: b[0].parts)
 
 
 def _parents(path: Path, made: set) -> list[str]:
@@ -285,25 +325,11 @@ def _hide(path: Path) -> list[str]:
     return ["--ro-bind", "/dev/null", str(path)]
 
 
-def _seed_matplotlib(p: Plan, env: dict) -> None:
-    """Give the kernel a writable matplotlib cache in its HOME holding a copy of the shared font
-    list (``$MPLCONFIGDIR``, not visible in the sandbox), so it neither rebuilds the list nor
-    warns about a read-only cache."""
-    shared, home = env.get("MPLCONFIGDIR"), env.get("HOME")
-    if not (shared and home) or p.run_dir in Path(shared).resolve().parents:
-        return
-    own = Path(home) / ".matplotlib"
-    own.mkdir(parents=True, exist_ok=True)
-    for font_list in Path(shared).glob("fontlist-*.json"):
-        shutil.copyfile(font_list, own / font_list.name)
-    p.setenv["MPLCONFIGDIR"] = str(own)
-
-
-def _give_run_dir(p: Plan) -> None:
-    """Make the run folder the kernel's user's, without following the links an earlier kernel
-    may have left; the record folder stays root's."""
-    for folder, dirs, files in os.walk(p.run_dir):
-        dirs[:] = [d for d in dirs if Path(folder, d) != p.record.parent]
-        os.chown(folder, p.uid, p.uid, follow_symlinks=False)
-        for name in files + [d for d in dirs if Path(folder, d).is_symlink()]:
-            os.chown(os.path.join(folder, name), p.uid, p.uid, follow_symlinks=False)
+def _give_kernel_folders(p: Plan) -> None:
+    """Make the run folder's subfolders the kernel's user's, without following the links an
+    earlier kernel may have left; the run folder itself and the records stay root's."""
+    for top in p.kernel_folders():
+        for folder, dirs, files in os.walk(top):
+            os.chown(folder, p.uid, p.uid, follow_symlinks=False)
+            for name in files + [d for d in dirs if Path(folder, d).is_symlink()]:
+                os.chown(os.path.join(folder, name), p.uid, p.uid, follow_symlinks=False)

@@ -111,7 +111,7 @@ def run_job(job: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
         tmp = Path(tmp).resolve()
         cwd, home = tmp / "work", tmp / "home"
-        for d in (cwd, home):
+        for d in (cwd, home, tmp / "channel"):   # the sandboxed kernel may write these only
             d.mkdir()
         nbformat.write(nb, str(cwd / f"{job['assignment']}.ipynb"))
         env = kernel_env(home, job.get("env", {}))

@@ -220,6 +220,17 @@ def forge_record():
 
 
 @attack
+def write_beside_its_folders():
+    """A file, or a link in place of one of its folders, in the run folder the grader works in."""
+    run = os.path.dirname(os.getcwd())
+    try:
+        open(os.path.join(run, "planted"), "w").close()
+    except OSError:
+        os.rename(os.path.join(run, "home"), os.path.join(run, "home.old"))
+    return "written"
+
+
+@attack
 def write_code():
     with open(cfg["code_file"], "a") as f:
         f.write("# changed by a student\n")
@@ -423,6 +434,7 @@ def run_attacks(mode: str, workdir: Path, staging: Path) -> dict:
         return {"results": json.loads(out.stdout.splitlines()[-1]), "record": sandbox.enforced(run),
                 "survivors": left, "accepted": accepted_any(srv), "marker": marker, "mode": mode,
                 "host_uid": (run / "work" / "whoami").stat().st_uid,
+                "host_run_dir": sorted(os.listdir(run)),
                 "grader_uid": USER_UID if simulate else os.geteuid()}
     finally:
         srv.close()
@@ -496,6 +508,8 @@ def test_processes_are_limited(attacked):
 def test_no_new_user_namespaces_mounts_or_code_changes(attacked):
     assert attacked["results"]["user_namespace"] == {"ok": True, "value": False}
     assert failed(attacked, "mount_tmpfs") and failed(attacked, "write_code"), attacked["results"]
+    # what the kernel sees of its run folder is its own tmpfs: the grader's is untouched
+    assert attacked["host_run_dir"] == [".sandbox", "home", "work"], attacked["host_run_dir"]
     assert failed(attacked, "forge_record") and attacked["record"]["sandbox"] != "forged"
 
 
@@ -565,7 +579,8 @@ def test_record_says_what_was_in_force(attacked):
     if attacked["mode"] == "root":
         assert rec["rlimits"]["processes"] == LIMITS.processes
     assert rec["tmpfs_mb"] == {"/tmp": LIMITS.tmpfs_mb, "/dev/shm": LIMITS.tmpfs_mb}
-    assert set(rec["writable"]) - {"/tmp", "/dev/shm"} == {rec["run_dir"]}, rec["writable"]
+    folders = set(rec["writable"]) - {"/tmp", "/dev/shm"}   # the run folder's subfolders only
+    assert folders and {str(Path(f).parent) for f in folders} == {rec["run_dir"]}, folders
 
 
 # --------------------------------------------------------------------- a real kernel, end to end
@@ -588,7 +603,13 @@ if os.fork() == 0:
     os._exit(0)
 os.wait()
 print('started')"""
-IMPORT_CELL = "import course, grader.hidden.common\nprint(course.__file__)"
+IMPORT_CELL = """import course
+print(course.__file__)
+try:
+    import grader
+    print('grader at', grader.__file__)
+except ImportError:
+    print('no grader')"""
 
 
 def tiny_notebook(*sources):
@@ -659,7 +680,7 @@ def test_a_real_kernel_runs_sandboxed(mode, workdir, staging):
         kill_all(left)
         assert not events, events
         assert texts[0].strip() == "started"
-        assert texts[1].strip() == str(REPO / "course" / "__init__.py")
+        assert texts[1].split() == [str(REPO / "course" / "__init__.py"), "no", "grader"], texts[1]
         seen = json.loads(texts[2])
         assert seen["net"] != "connected" and not accepted_any(srv)
         assert not seen["work"] and not seen["solutions"], seen
@@ -706,3 +727,101 @@ def test_disk_quota_stops_the_cell_and_the_next_cell_runs():
                                              config.Limits(cell_timeout=60, disk_mb=8))
     assert [e["reason"] for e in events] == [DISK_QUOTA], events
     assert text(executed.cells[2]).strip() == "2"
+
+
+@pytest.mark.slow
+def test_a_hidden_check_past_its_time_is_interrupted_and_the_kernel_lives_on():
+    """The grader interrupts a student function that runs too long; in the sandbox the
+    interrupt must reach the kernel (not end the sandbox), as it does without one."""
+    skip_without_bwrap()
+    import numpy as np
+
+    from grader.registry import Exercise
+    from grader.trusted import run_check
+
+    def check_double(fn):
+        x = np.arange(6.0)
+        assert np.allclose(fn(x), 2 * x)
+
+    verdicts, run = {}, make_run_dir()
+    (run / "channel").mkdir()   # as the worker makes it: the kernel sees what exists at its start
+
+    def on_grade_cell(grade_id, session):
+        exercise = Exercise("test_x", 1, check_double, ("f",), budget=1.0)
+        verdicts[grade_id] = run_check(exercise, session.transport(3.0, run / "channel"))
+        return verdicts[grade_id].status not in ("time limit", "kernel exited")
+
+    nb = tiny_notebook("def f(x):\n    while True:\n        pass", "print('visible tests')",
+                       "print('after')")
+    nb.cells[1].metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "points": 1}
+    try:
+        box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
+        executed, events = execute_notebook(nb, run / "work", config.Limits(cell_timeout=60),
+                                            kernel_env(run / "home"), box, on_grade_cell)
+        record = sandbox.enforced(run)
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+    assert record["sandbox"], record
+    # "kernel exited" when the interrupt ends the sandbox instead of reaching the function
+    assert verdicts["test_x"].status == "time limit", verdicts["test_x"].message
+    assert text(executed.cells[2]).strip() == "after" and not events
+
+
+TAMPER_CELL = """import os
+run, done = os.path.dirname(os.getcwd()), []
+for suffix in (".json", ".npz"):   # where the grader will write its first callback's answer
+    os.symlink(os.path.join({victim!r}, "planted" + suffix),
+               os.path.join(run, "channel", "recb-1" + suffix))
+for name in ("channel", "home", "work"):
+    path = os.path.join(run, name)
+    try:
+        os.rename(path, path + ".old")
+        os.symlink({victim!r}, path)
+        done.append(name)
+    except OSError as exc:
+        done.append(f"{{name}}: {{exc.strerror}}")
+print(done)"""
+
+
+@pytest.mark.slow
+def test_a_kernel_cannot_turn_the_grader_against_the_host():
+    """Between kernels the grader works in the run folder as root: a kernel that swaps its
+    folders for links to elsewhere and dies must neither get an unsandboxed successor nor have
+    root create, copy or chmod anything through those links."""
+    if not IS_ROOT:
+        pytest.skip("the grader works as the kernel's own user here: no root to turn")
+    skip_without_bwrap()
+    from grader.registry import Exercise
+    from grader.trusted import run_check
+
+    def check_apply(fn):   # the lambda crosses as a callback: the grader answers it by file
+        assert fn(lambda v: 2 * v, 3.0) == 6.0
+
+    victim = Path(tempfile.mkdtemp(prefix="sandbox-victim-", dir="/tmp"))
+    (victim / "canary").write_text("untouched")
+    run = make_run_dir()
+    (run / "channel").mkdir()   # as the worker makes it, beside work/ and home/
+
+    verdicts = {}
+
+    def on_grade_cell(grade_id, session):
+        exercise = Exercise("test_x", 1, check_apply, ("f",), budget=1.0)
+        verdicts[grade_id] = run_check(exercise, session.transport(3.0, run / "channel"))
+        return True
+
+    nb = tiny_notebook(TAMPER_CELL.format(victim=str(victim)), "import os\nos._exit(0)",
+                       "def f(g, x):\n    return g(x)", "print('visible tests')")
+    nb.cells[3].metadata["nbgrader"] = {"grade": True, "grade_id": "test_x", "points": 1}
+    try:
+        box = {"run_dir": str(run), "code": CODE_PATHS, "exclude": EXCLUDED_PATHS}
+        executed, _ = execute_notebook(nb, run / "work", config.Limits(cell_timeout=60),
+                                       kernel_env(run / "home"), box, on_grade_cell)
+        record = sandbox.enforced(run)
+        assert sorted(os.listdir(victim)) == ["canary"], os.listdir(victim)
+        assert victim.stat().st_mode & 0o777 == 0o700
+        assert record["sandbox"], f"a kernel ran without the sandbox: {record}"
+        assert "work" not in text(executed.cells[0]), text(executed.cells[0])
+        assert verdicts["test_x"].passed, verdicts["test_x"].message
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+        shutil.rmtree(victim, ignore_errors=True)
