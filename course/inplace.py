@@ -23,6 +23,7 @@ from scipy.linalg import get_blas_funcs
 
 from course import optim
 from course.network import FullyConnectedNet
+from course.optim import _hyper  # a hyperparameter or its default, as the pure update reads it
 
 __all__ = ["TWINS", "Dense", "Product", "Scratch", "in_place_step"]
 
@@ -111,14 +112,6 @@ def _state(config, name, w):
     return value
 
 
-def _hyper(config, name):
-    """``config[name]`` as a Python float, the default of ``course.optim`` if it is missing."""
-    value = config.get(name)
-    if value is None:
-        value = config[name] = optim.DEFAULTS[name]
-    return float(value)
-
-
 class Scratch:
     """Work arrays shaped like one parameter, allocated on first use and reused every step."""
 
@@ -133,7 +126,7 @@ class Scratch:
 
 
 # Each twin: (w, grad, config, work) -> None, with grad a Dense or a Product and work a Scratch.
-# The comment above each gives the pure update of course.optim it makes in place.
+# Its first line restates the pure update of course.optim that it makes in place.
 
 def sgd(w, grad, config, work):
     # w <- w - lr * dw
