@@ -1,6 +1,6 @@
 """Assertions with messages that help a student find the mistake.
 
-Every visible test in the notebooks and every hidden test in ``grader/hidden`` goes through
+Every visible test in the notebooks and every hidden check in ``grader/exercises`` goes through
 these helpers, so a failure always says which array is wrong, the expected and actual shape,
 how far off it is and where, and (when the test author supplies one) a hint for the usual
 mistake.

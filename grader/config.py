@@ -56,7 +56,7 @@ class Limits:
         ``/dev/shm``. Their pages are memory that no process's resident size shows, so the
         watchdog allows a sandboxed kernel ``memory_mb - 2 * tmpfs_mb`` of resident memory.
     disk_mb : int
-        Disk quota of the kernel's run folder (working directory, HOME, sealed records): no file
+        Disk quota of the kernel's run folder (working directory, HOME, the grader's channel): no file
         may grow larger (RLIMIT_FSIZE), and the watchdog stops the kernel when the files it adds
         to the folder take more.
     open_files : int
@@ -122,7 +122,7 @@ c = get_config()  # noqa: F821 (defined by traitlets when it loads this file)
 """
 
 # nbgrader's feedback: its two default preprocessors plus ours, which strips hidden tests,
-# grader.hidden imports and instructor paths (grader/nbgrader_feedback.py)
+# grader imports and instructor paths (grader/nbgrader_feedback.py)
 FEEDBACK_PREPROCESSORS = ["nbgrader.preprocessors.GetGrades",
                           "grader.nbgrader_feedback.StripInstructorContent",
                           "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]

@@ -3,9 +3,9 @@
 before nbgrader renders it.
 
 nbgrader renders the autograded notebook as it is, and that notebook holds the grade cells as
-the grader restored them: hidden tests (``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN
-TESTS``), the ``from grader.hidden import nbNN`` lines they start with, and tracebacks that
-quote that source and name files on the instructor's machine. This preprocessor
+the grader restored them: an instructor's own hidden tests (``### BEGIN HIDDEN TESTS`` ...
+``### END HIDDEN TESTS``, as in the synthetic fixture), any line importing the ``grader``
+package, and tracebacks that quote that source and name files on the instructor's machine. This preprocessor
 
 * deletes every hidden-test block (up to the end of the cell when its end marker is missing)
   and every line importing the ``grader`` package;
@@ -30,7 +30,7 @@ from traitlets import Bool, List, Unicode
 REPO = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 GRADER_IMPORT = re.compile(r"^\s*(from\s+grader(\.\w+)*\s+import\b|import\s+grader\b)")
-HIDDEN_MODULE = re.compile(r"\bgrader\.hidden(\.\w+)*")
+HIDDEN_MODULE = re.compile(r"\bgrader(\.\w+)+")
 PLACEHOLDER = "<path>"
 
 
@@ -57,7 +57,7 @@ def default_paths(root: str = "") -> list[str]:
 
 def scrub(text: str, paths: list[str]) -> str:
     """``text`` with every path under one of ``paths`` (longest first) replaced by ``<path>``,
-    and mentions of the ``grader.hidden`` modules by ``hidden tests``."""
+    and mentions of ``grader`` modules (``grader.exercises.nb01``) by ``hidden tests``."""
     for prefix in sorted(set(paths), key=len, reverse=True):
         text = re.sub(re.escape(prefix) + r"[^\s'\"<>()\[\],:]*", PLACEHOLDER, text)
     return HIDDEN_MODULE.sub("hidden tests", text)

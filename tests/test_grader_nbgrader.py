@@ -72,7 +72,7 @@ def test_nbgrader_generate_feedback_shows_no_hidden_tests_or_instructor_paths(cl
     for page in pages:
         html = page.read_text()
         assert "scale" in html and "add(1, 2) should be 3" in html      # visible tests stay
-        for secret in ("BEGIN HIDDEN TESTS", synthetic.HIDDEN_MARK, "grader.hidden",
+        for secret in ("BEGIN HIDDEN TESTS", synthetic.HIDDEN_MARK, "grader.exercises",
                        str(config.REPO), str(work), "/grader-run-"):
             assert secret not in html, (page, secret)
     assert "ValueError: student bug" in (work / "nbgrader_feedback" / "1001" / FIX / f"{FIX}.html").read_text()
@@ -115,10 +115,10 @@ def test_a_canvas_gradebook_export_is_a_roster(tmp_path):
 
 def _hidden_cell():
     cell = new_code_cell('"""Checks predict()."""\nfrom course.checks import check_array\n'
-                         "import grader.hidden.sealed\ncheck_array('y', predict(1), 2)\n"
-                         "### BEGIN HIDDEN TESTS\nfrom grader.hidden import nb01\n"
+                         "import grader.agent\ncheck_array('y', predict(1), 2)\n"
+                         "### BEGIN HIDDEN TESTS\nfrom grader.exercises import nb01\n"
                          "nb01.check_predict(predict)\n### END HIDDEN TESTS\n")
-    path = f"{config.REPO}/grader/hidden/nb01.py"
+    path = f"{config.REPO}/grader/exercises/nb01.py"
     cell.outputs = [
         new_output("error", ename="AssertionError", evalue=f"y is wrong (see {path}:12)",
                    traceback=["Traceback", f"File {path}:12, in check_predict", "nb01.check_predict(predict)"]),

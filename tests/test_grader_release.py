@@ -84,7 +84,7 @@ def test_committed_release_has_no_solution_or_hidden_code(assignment):
     student = nbformat.read(str(student_path), as_version=4)
     text = student_path.read_text()
     assert not re.search(r"BEGIN (SOLUTION|HIDDEN TESTS)", text)
-    assert "grader.hidden" not in text
+    assert "grader.exercises" not in text
     by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in student.cells
              if c.metadata.get("nbgrader", {}).get("grade_id")}
     for cell in source.cells:

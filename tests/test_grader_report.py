@@ -85,7 +85,7 @@ def test_report_page_is_self_contained_and_shows_the_numbers(graded, capsys):
     assert html.count("src='data:image/png;base64,") == 2
     assert "http" not in html and "<link" not in html and "<script" not in html
     for text in ("<td>scale</td><td>3</td><td>1/5</td><td>20%</td>",
-                 "Divide by M (2x); Transpose W (1x)", "<td>zoe</td>", "<td>cy</td>",
+                 "Divide by M (2x); Scale multiplies. (1x); Transpose W (1x)", "<td>zoe</td>", "<td>cy</td>",
                  "<td>sam</td><td>test_scale</td><td>time limit</td>"):
         assert text in html, text
 
@@ -121,6 +121,6 @@ def test_demo_class_report_and_nbgrader_feedback(tmp_path, capsys):
     assert len(pages) == 4
     for page in pages:
         html = page.read_text()
-        for secret in ("BEGIN HIDDEN TESTS", "grader.hidden", "check_predict", str(config.REPO),
+        for secret in ("BEGIN HIDDEN TESTS", "grader.exercises", "check_predict", str(config.REPO),
                        str(work), "/grader-run-"):
             assert secret not in html, (page.parent.parent.name, secret)

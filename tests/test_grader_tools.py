@@ -107,9 +107,13 @@ def test_demo_writes_its_class_where_the_other_commands_find_it(tmp_path, capsys
     assert not (work / "demo").exists()
     for command in (["feedback"], ["export"], ["report", FIX]):
         assert cli.main(["--workdir", str(work)] + command) == 0, command
-    assert sorted(p.name for p in (work / "feedback" / FIX).iterdir()) == ["reference.html", "untouched.html"]
+    students = ["bug_add_subtracts", "bug_scale_adds", "reference", "untouched"]
+    assert sorted(p.name for p in (work / "feedback" / FIX).iterdir()) == [
+        f"{s}.html" for s in students]
     rows = list(csv.DictReader((work / "grades.csv").read_text().splitlines()))
-    assert {r["student"]: r["total"] for r in rows} == {"reference": "10", "untouched": "0"}
+    totals = {r["student"]: r["total"] for r in rows}
+    assert totals["reference"] == "10" and totals["untouched"] == "0", totals
+    assert sorted(totals) == students and all(totals[s] not in ("0", "10") for s in students[:2])
 
 
 def test_demo_refuses_a_work_directory_with_a_real_class(graded, capsys):
