@@ -5,7 +5,8 @@ before nbgrader renders it.
 nbgrader renders the autograded notebook as it is, and that notebook holds the grade cells as
 the grader restored them: an instructor's own hidden tests (``### BEGIN HIDDEN TESTS`` ...
 ``### END HIDDEN TESTS``, as in the synthetic fixture), any line importing the ``grader``
-package, and tracebacks that quote that source and name files on the instructor's machine. This preprocessor
+package, and tracebacks that quote that source and name files on the instructor's machine.
+This preprocessor
 
 * deletes every hidden-test block (up to the end of the cell when its end marker is missing)
   and every line importing the ``grader`` package;

@@ -85,7 +85,8 @@ def test_report_page_is_self_contained_and_shows_the_numbers(graded, capsys):
     assert html.count("src='data:image/png;base64,") == 2
     assert "http" not in html and "<link" not in html and "<script" not in html
     for text in ("<td>scale</td><td>3</td><td>1/5</td><td>20%</td>",
-                 "Divide by M (2x); Scale multiplies. (1x); Transpose W (1x)", "<td>zoe</td>", "<td>cy</td>",
+                 "Divide by M (2x); Scale multiplies. (1x); Transpose W (1x)",
+                 "<td>zoe</td>", "<td>cy</td>",
                  "<td>sam</td><td>test_scale</td><td>time limit</td>"):
         assert text in html, text
 
