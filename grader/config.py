@@ -57,8 +57,8 @@ class Limits:
         watchdog allows a sandboxed kernel ``memory_mb - 2 * tmpfs_mb`` of resident memory.
     disk_mb : int
         Disk quota of the kernel's run folder (working directory, HOME, the grader's
-        channel): no file may grow larger (RLIMIT_FSIZE), and the watchdog stops the kernel when the files it adds
-        to the folder take more.
+        channel): no file may grow larger (RLIMIT_FSIZE), and the watchdog stops the kernel
+        when the files it adds to the folder take more.
     open_files : int
         Open file descriptors per kernel process (RLIMIT_NOFILE).
     processes : int
