@@ -26,6 +26,7 @@ from course.layers import (
     dropout_forward,
 )
 from course.losses import mse_loss, one_hot, softmax_cross_entropy
+from course.regularization import l1_penalty, l2_penalty
 
 __all__ = ["OUTPUTS", "FullyConnectedNet", "l_layer_backward", "l_layer_forward"]
 
@@ -297,21 +298,24 @@ class FullyConnectedNet:
         return dz
 
     def _penalty(self):
-        """0.5 * l2 * sum W^2 + l1 * sum |W| over the weight matrices."""
+        """The L2 and L1 penalties of all weight matrices (``course.regularization``)."""
         total = 0.0
         for l in range(1, self.num_layers + 1):
             W = self.params[f"W{l}"]
             if self.l2:
-                total += 0.5 * self.l2 * float(np.sum(W * W))
+                total += l2_penalty(W, self.l2)[0]
             if self.l1:
-                total += self.l1 * float(np.sum(np.abs(W)))
+                total += l1_penalty(W, self.l1)[0]
         return total
 
     def _penalty_grad(self, W):
         """Gradient of the penalties with respect to one weight matrix; None without penalties."""
-        if not (self.l2 or self.l1):
-            return None
-        return self.l2 * W + self.l1 * np.sign(W)
+        grad = None
+        for penalty, lam in ((l2_penalty, self.l2), (l1_penalty, self.l1)):
+            if lam:
+                g = penalty(W, lam)[1]
+                grad = g if grad is None else grad + g
+        return grad
 
     def predict(self, X, batch_size=8192):
         """Test-mode scores (no dropout, batch norm with running averages).

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import ast
 import logging
-import multiprocessing
 import os
 import secrets
 import subprocess
 import sys
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import nbformat
@@ -34,9 +31,9 @@ from nbgrader.preprocessors import (
 from nbgrader.utils import is_grade
 from tqdm import tqdm
 
-from . import config, records, registry, release, students, submissions
+from . import config, pool, records, registry, release, students, submissions
 from .execute import DISK_QUOTA, KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
-from .worker import init_worker, limits_dict, run_job
+from .worker import limits_dict
 
 STOPPED = {TIMEOUT: "time limit", OUT_OF_MEMORY: "out of memory", KERNEL_DIED: "kernel exited",
            NOT_RUN: "not run", DISK_QUOTA: "disk quota"}
@@ -228,7 +225,9 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
         with_file = {(s.student, s.assignment) for s in subs if s.path is not None}
         for n, sub in enumerate(subs):
             if sub.problem is None:
-                nb, sub.problem = submissions.check_notebook(sub.path, expected[sub.assignment])
+                sub.data, sub.problem = submissions.read_submission(sub.path)
+            if sub.problem is None:
+                nb, sub.problem = submissions.check_notebook(sub.data, expected[sub.assignment])
             if sub.problem is not None:
                 results[n] = invalid_record(sub)
                 if (sub.assignment in assignments and submissions.STUDENT_ID.match(sub.student)
@@ -250,7 +249,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
         def prepare(n, sub, nb):
             """nbgrader's sanitizing, done in this process while the workers execute."""
             records.atomic_write(work / "submitted" / sub.student / sub.assignment / f"{sub.assignment}.ipynb",
-                                 sub.path.read_bytes())
+                                 sub.data)
             try:
                 clean = sanitize(nb, work, sub.student, sub.assignment)
             except Exception as exc:   # nbgrader refused the notebook (e.g. inconsistent cells)
@@ -262,62 +261,40 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                     "limits": limits_dict(limits), "env": {**env, "PYTHONPATH": str(code[sub.assignment])},
                     "code_paths": [str(code[sub.assignment] / "course")], "secret": secret}
 
-        _run(pending, results, work, jobs, progress, prepare)
+        _run(pending, results, work, jobs, progress, prepare, limits.notebook_timeout)
         students.update_gradebook(work, subs, roster)
     return [results[n] for n in sorted(results)]
 
 
-def _run(pending, results, work, jobs, progress, prepare) -> None:
-    """Execute the pending submissions ``jobs`` at a time. Each is sanitized (``prepare``) and
-    submitted while the workers already run earlier ones, and recorded as soon as it completes.
-    If a worker process dies (killed from outside), the jobs it took down are tried once more."""
+def _run(pending, results, work, jobs, progress, prepare, time_limit: float) -> None:
+    """Execute the pending submissions ``jobs`` at a time (``grader.pool``). Each is sanitized
+    (``prepare``) while the workers already run earlier ones, and recorded as soon as it
+    completes; a worker that dies, stops or wedges costs only the submission it holds."""
     if not pending:
         return
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(pending)))
     bar = tqdm(total=len(pending), unit="nb", desc="grading", disable=not progress, smoothing=0.1)
-    todo = [(n, sub, key, None, nb) for n, sub, key, nb in pending]
-    for _attempt in (1, 2):
-        broken = []
-        # forkserver: workers are forked from a clean server process that has imported the
-        # worker code once (importing nbformat costs seconds); plain fork would inherit the
-        # caller's asyncio loop and ZMQ sockets (e.g. after a validate) and spin forever
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["grader.worker"])
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker,
-                                 initargs=(os.getpid(),)) as pool:
-            futures = {}
 
-            def collect(done):
-                for fut in done:
-                    n, sub, key, job = futures.pop(fut)
-                    try:
-                        results[n] = _finish(work, sub, key, fut.result())
-                    except BrokenProcessPool:
-                        broken.append((n, sub, key, job, None))
-                        continue
-                    except Exception as exc:   # report it; a re-run grades it again
-                        sub.problem = f"grader error, not graded ({type(exc).__name__}: {str(exc)[:150]}); run again"
-                        results[n] = invalid_record(sub)
-                    bar.update(1)
+    def job_of(item):
+        job = prepare(*item[:2], item[3])
+        if job is None:
+            bar.update(1)
+        return job
 
-            for n, sub, key, job, nb in todo:
-                job = job or prepare(n, sub, nb)
-                if job is None:
-                    bar.update(1)
-                    continue
-                try:
-                    futures[pool.submit(run_job, job)] = (n, sub, key, job)
-                except BrokenProcessPool:
-                    broken.append((n, sub, key, job, None))
-                    continue
-                collect([f for f in list(futures) if f.done()])
-            for fut in as_completed(list(futures)):
-                collect([fut])
-        if not broken:
-            break
-        todo = broken
-    for n, sub, _key, _job, _ in broken:
-        sub.problem = "grader error, not graded (a worker process was killed); run again"
-        results[n] = invalid_record(sub)
+    def done(item, out):
+        n, sub, key, _nb = item
+        if "error" in out:
+            on_problem(item, f"grader error, not graded ({out['error']}); run again")
+            return
+        results[n] = _finish(work, sub, key, out)
         bar.update(1)
+
+    def on_problem(item, reason):
+        n, sub, _key, _nb = item
+        sub.problem = reason
+        results[n] = invalid_record(sub)
+        records.write_result(work, results[n])
+        bar.update(1)
+
+    jobs = jobs or os.cpu_count() or 1
+    pool.run(pending, jobs, job_of, done, on_problem, time_limit)
     bar.close()

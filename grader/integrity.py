@@ -22,14 +22,23 @@ ESCAPE_CALLS = {"os._exit", "sys.exit", "exit", "quit", "os.kill", "os.fork", "o
                 "importlib.import_module", "importlib.reload", "setattr", "delattr",
                 "get_ipython", "gc.get_objects", "gc.get_referrers", "inspect.getsource"}
 ESCAPE_MODULES = {"subprocess", "ctypes", "signal", "multiprocessing", "threading", "socket",
-                  "pickle", "marshal", "shutil", "pty", "resource", "importlib", "inspect", "gc"}
+                  "pickle", "marshal", "shutil", "pty", "resource", "importlib", "inspect", "gc",
+                  "runpy", "code", "types", "concurrent"}
+# Calls (by their last name) that load or run code from a file.
+CODE_LOADERS = {"run_path", "run_module", "spec_from_file_location", "exec_module", "load_module",
+                "module_from_spec", "SourceFileLoader"}
+FILE_CALLS = {"open", "io.open", "os.open", "os.listdir", "os.scandir", "glob.glob", "os.walk",
+              "pathlib.Path", "Path", "np.load", "numpy.load", "os.remove", "os.unlink"}
 DUNDERS_THAT_LIE = {"__eq__", "__ne__", "__bool__", "__array_ufunc__", "__array_function__",
                     "__array_finalize__", "__float__", "__abs__", "__sub__", "__lt__", "__le__",
                     "__gt__", "__ge__", "__getattr__", "__getattribute__", "__class__"}
 INTROSPECTION = {"__code__", "__globals__", "__builtins__", "__closure__", "__dict__",
                  "__subclasses__", "__mro__", "__wrapped__", "__wrapped_check__", "f_globals",
                  "f_locals", "f_back", "modules", "excepthook", "set_custom_exc",
-                 "showtraceback", "environ", "displayhook", "__grader__"}
+                 "showtraceback", "environ", "displayhook", "__grader__", "__loader__",
+                 "__spec__"}
+# Builtins that hand out namespaces or attributes by name.
+NAMESPACE_CALLS = {"vars", "globals", "locals", "dir"}
 INSTRUCTOR_WORDS = ("solution", "gradebook", "grader", "hidden", "autograded", "submitted",
                     ".db", "sealed", "/home", "/root", "..")
 
@@ -111,20 +120,24 @@ def scan_source(source: str, cell: str, exercise_names: set[str]) -> list[Flag]:
                 flag(node, "imports the reference implementation of an exercise")
         elif isinstance(node, ast.Call):
             name = dotted(node.func)
-            if name in ESCAPE_CALLS or name.split(".")[-1] in {"_exit", "system", "fork", "kill"}:
+            last = name.split(".")[-1]
+            if name in ESCAPE_CALLS or last in {"_exit", "system", "fork", "kill"}:
                 flag(node, f"calls {name}")
+            if last in CODE_LOADERS and "." in name:
+                flag(node, f"loads code from a file ({name})")
+            if name in NAMESPACE_CALLS:
+                flag(node, f"uses introspection ({name})")
+            if (name in {"getattr", "hasattr"} and len(node.args) > 1
+                    and not isinstance(node.args[1], ast.Constant)):
+                flag(node, "dynamic attribute access (getattr with a computed name)")
             if ("." in name and name.split(".")[0] in course_aliases
                     and name.split(".")[-1] in exercise_names):
                 flag(node, "calls the reference implementation of an exercise")
-            if name in {"open", "io.open", "os.listdir", "os.scandir", "glob.glob", "os.walk",
-                        "pathlib.Path", "Path", "np.load", "numpy.load", "os.remove", "os.unlink"}:
-                text = " ".join(a.value for a in ast.walk(node)
-                                if isinstance(a, ast.Constant) and isinstance(a.value, str))
-                if any(w in text.lower() for w in INSTRUCTOR_WORDS) or not text:
-                    flag(node, f"reads or lists files ({name})")
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Attribute)
-                and dotted(node.value).split(".")[0] in course_aliases
-                and node.value.attr in exercise_names):
+            if name in FILE_CALLS:
+                _flag_file_access(node, name, flag)
+        if (isinstance(node, ast.Attribute) and node.attr in exercise_names
+                and dotted(node).split(".")[0] in course_aliases
+                and not _called(node, tree)):
             flag(node, "uses the reference implementation of an exercise")
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
             targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
@@ -140,6 +153,24 @@ def scan_source(source: str, cell: str, exercise_names: set[str]) -> list[Flag]:
         elif isinstance(node, ast.Attribute) and node.attr in INTROSPECTION:
             flag(node, f"uses introspection ({node.attr})")
     return flags
+
+
+def _called(attr, tree) -> bool:
+    """Whether ``attr`` is the function of a call (flagged as a call instead)."""
+    return any(isinstance(n, ast.Call) and n.func is attr for n in ast.walk(tree))
+
+
+def _flag_file_access(node, name, flag) -> None:
+    """Flag a file call whose path is computed, names an instructor's file, or that writes."""
+    path = node.args[0] if node.args else None
+    if not (isinstance(path, ast.Constant) and isinstance(path.value, str)):
+        flag(node, f"reads or lists files ({name} of a path built at run time)")
+    elif any(w in path.value.lower() for w in INSTRUCTOR_WORDS):
+        flag(node, f"reads or lists files ({name})")
+    mode = node.args[1] if len(node.args) > 1 else next(
+        (k.value for k in node.keywords if k.arg == "mode"), None)
+    if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and set(mode.value) & set("wax+"):
+        flag(node, f"writes files ({name} with mode {mode.value!r})")
 
 
 def exercise_function_names(source_nb) -> set[str]:

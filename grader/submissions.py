@@ -15,7 +15,9 @@ Each submission also carries a display name (the ``<studentname>`` part of a Can
 and a timestamp: the contents of nbgrader's ``timestamp.txt`` next to the notebook when there
 is one, else the file's modification time (a zip's entries keep theirs when unpacked).
 
-Anything else gets a one-line reason and is skipped; the rest of the class is still graded.
+Anything else gets a one-line reason and is skipped; the rest of the class is still graded:
+a symbolic link (never followed, so it cannot point the grader at another file), a file above
+:data:`MAX_NOTEBOOK_BYTES`, text that is not UTF-8, JSON that is invalid or nested too deeply.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 import time
 import zipfile
@@ -36,6 +39,8 @@ CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<sid>\d+
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 IGNORED = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "timestamp.txt"}
 MAX_ZIP_BYTES = 2 * 1024 ** 3
+MAX_NOTEBOOK_BYTES = 100 * 1024 ** 2   # far above any honest notebook with its figures
+SYMLINK = "a symbolic link, not a file: submit the notebook itself"
 
 
 @dataclass
@@ -50,9 +55,27 @@ class Submission:
     problem: str | None = None
     name: str = ""
     timestamp: datetime | None = None
+    data: bytes | None = None   # the notebook file as read once by read_submission
 
     def sha256(self) -> str:
-        return hashlib.sha256(self.path.read_bytes()).hexdigest() if self.path else ""
+        return hashlib.sha256(self.data).hexdigest() if self.data is not None else ""
+
+
+def read_submission(path: Path) -> tuple[bytes | None, str | None]:
+    """The bytes of a submitted file, read once and without following a symbolic link:
+    ``(data, None)`` or ``(None, one-line reason)``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return None, SYMLINK if Path(path).is_symlink() else f"cannot be read ({exc.strerror})"
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None, "not a regular file"
+        if info.st_size > MAX_NOTEBOOK_BYTES:
+            return None, (f"{info.st_size / 1024 ** 2:.0f} MB, above the "
+                          f"{MAX_NOTEBOOK_BYTES // 1024 ** 2} MB limit: clear the outputs and submit again")
+        return f.read(MAX_NOTEBOOK_BYTES + 1), None
 
 
 def _visible(p: Path) -> bool:
@@ -115,6 +138,9 @@ def _from_canvas(files: list[Path], wanted: list[str], known: list[str]) -> list
     found: dict[tuple, tuple] = {}
     out = []
     for f in files:
+        if f.is_symlink():
+            out.append(Submission("?", "?", origin=f.name, problem=SYMLINK))
+            continue
         m = CANVAS.match(f.name)
         if not m:
             out.append(Submission("?", "?", origin=f.name, problem=f"odd file name {f.name!r}: not <name>_<userid>_<submissionid>_<file>"))
@@ -151,6 +177,8 @@ def _from_canvas(files: list[Path], wanted: list[str], known: list[str]) -> list
 
 def _student_folder(folder: Path, wanted: list[str], known: list[str]) -> list[Submission]:
     student = folder.name
+    if folder.is_symlink():
+        return [Submission(student, "?", origin=folder.name, problem=SYMLINK)]
     if not STUDENT_ID.match(student):
         return [Submission(student, "?", origin=str(folder.name), problem=f"odd student folder name {student!r}")]
     entries = sorted(p for p in folder.iterdir() if _visible(p))
@@ -171,12 +199,17 @@ def _student_folder(folder: Path, wanted: list[str], known: list[str]) -> list[S
                                   problem=f"second submission of {name} (folder and file); only the first is graded"))
             continue
         seen.add(name)
+        if p.is_symlink():
+            out.append(Submission(student, name, origin=rel, problem=SYMLINK))
+            continue
         if p.is_file():
             out.append(Submission(student, name, p, origin=rel, timestamp=file_time(p)))
             continue
         nb = p / f"{name}.ipynb"
         notebooks = sorted(q.name for q in p.iterdir() if q.is_file() and q.name.endswith(".ipynb"))
-        if nb.is_file():
+        if nb.is_symlink():
+            out.append(Submission(student, name, origin=f"{rel}/{nb.name}", problem=SYMLINK))
+        elif nb.is_file():
             out.append(Submission(student, name, nb, origin=f"{rel}/{nb.name}",
                                   timestamp=submission_time(nb)))
         elif notebooks:
@@ -198,7 +231,7 @@ def discover(root: Path, wanted: list[str], known: list[str]) -> list[Submission
             return discover(entries[0], wanted, known)
     if not entries:
         return [Submission("?", "?", origin=str(root), problem="empty submissions folder")]
-    files = [p for p in entries if p.is_file()]
+    files = [p for p in entries if p.is_file() or p.is_symlink() and not p.is_dir()]
     out = _from_canvas(files, wanted, known) if files else []
     for folder in (p for p in entries if p.is_dir()):
         out += _student_folder(folder, wanted, known)
@@ -212,10 +245,25 @@ def grade_ids(nb) -> list[str]:
             and (c.metadata["nbgrader"].get("grade") or c.metadata["nbgrader"].get("solution"))]
 
 
-def check_notebook(path: Path, expected_ids: list[str]):
-    """Read a submitted notebook; return ``(notebook, None)`` or ``(None, one-line reason)``."""
+def check_notebook(source: Path | bytes, expected_ids: list[str]):
+    """Read a submitted notebook (a path, or the bytes ``read_submission`` returned); return
+    ``(notebook, None)`` or ``(None, one-line reason)``. Never raises for a bad file."""
+    if not isinstance(source, bytes):
+        source, problem = read_submission(source)
+        if problem:
+            return None, problem
     try:
-        raw = json.loads(Path(path).read_bytes().decode("utf-8"))
+        return _parse_notebook(source, expected_ids)
+    except RecursionError:
+        return None, "JSON nested too deeply to be a notebook"
+    except Exception as exc:  # noqa: BLE001 (a file nobody anticipated: its reason, not a crash)
+        first = (str(exc).splitlines() or [""])[0][:120]
+        return None, f"unreadable notebook ({type(exc).__name__}: {first})"
+
+
+def _parse_notebook(data: bytes, expected_ids: list[str]):
+    try:
+        raw = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         return None, "not UTF-8 text"
     except json.JSONDecodeError as exc:

@@ -51,9 +51,15 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=loop, daemon=True).start()
 
 
-def init_worker(parent_pid: int) -> None:
-    """ProcessPoolExecutor initializer."""
+def serve(conn, parent_pid: int) -> None:
+    """A worker process of ``grader.pool``: grade each job received on ``conn`` until None."""
     _watch_parent(parent_pid)
+    while (job := conn.recv()) is not None:
+        try:
+            out = run_job(job)
+        except Exception as exc:  # noqa: BLE001 (the parent records it for this submission)
+            out = {"error": f"{type(exc).__name__}: {str(exc)[:150]}"}
+        conn.send(out)
 
 
 def _integrity_flags(nb, source_nb) -> list[str]:

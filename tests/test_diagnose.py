@@ -8,23 +8,30 @@ from grader.trusted import LocalTransport, run_check
 
 ASSIGNMENT = "01_linear_regression"
 BUGS = [b for e in registry.exercises(ASSIGNMENT) for b in e.bugs]
+#: every catalogued bug of an exercise whose feedback names mistakes (the checks no longer
+#: special-case any; these diagnoses are the only hints a student gets)
+#: (a bug drawing from np.random's global state answers differently on every run, so no
+#: transcript can match it: the check's same-seed test kills it instead)
+NAMED = [(a, b) for a in registry.notebooks() if a != "00_fixture"
+         for e in registry.exercises(a) if e.diagnosable for b in e.bugs
+         if "np.random." not in b.new]
 
 
-def student_with(bug, grade_id, secret="student"):
+def student_with(bug, grade_id, secret="student", assignment=ASSIGNMENT):
     """The check run of a student whose code has ``bug`` (a transcript, as grading makes it)."""
-    nb = harness.load_solution(ASSIGNMENT)
+    nb = harness.load_solution(assignment)
     namespace = harness.solution_namespace(nb, harness.apply_bug(nb, bug))
     with use_secret(secret):
-        return run_check(registry.exercise(ASSIGNMENT, grade_id), LocalTransport(namespace))
+        return run_check(registry.exercise(assignment, grade_id), LocalTransport(namespace))
 
 
-@pytest.mark.parametrize("bug", BUGS, ids=lambda b: b.id)
-def test_each_catalogued_bug_is_named(bug):
+@pytest.mark.parametrize("assignment, bug", NAMED, ids=[f"{a[:2]}-{b.id}" for a, b in NAMED])
+def test_each_catalogued_bug_is_named(assignment, bug):
     grade_id = bug.failing_cells()[0]
-    verdict = student_with(bug, grade_id)
+    verdict = student_with(bug, grade_id, assignment=assignment)
     assert not verdict.passed
     with use_secret("student"):
-        assert bug.diagnosis in diagnose.diagnose(registry.exercise(ASSIGNMENT, grade_id),
+        assert bug.diagnosis in diagnose.diagnose(registry.exercise(assignment, grade_id),
                                                   verdict.transcript)
 
 

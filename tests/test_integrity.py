@@ -42,12 +42,25 @@ ATTACKS = {
     "calls exec": "exec('import os')",
 }
 
+# the evasions an outside review found, each unflagged before (expected text, code)
+EVASIONS = [
+    ("dynamic attribute access", "import course.losses as m\nsoftmax = getattr(m, 'soft' + 'max')"),
+    ("uses introspection (vars)", "softmax = vars(course.losses)['softmax']"),
+    ("imports a module that can escape", "import runpy\nns = runpy.run_path('course/losses.py')"),
+    ("uses the reference implementation",
+     "import functools, course.losses\nsoftmax = functools.partial(course.losses.softmax)"),
+    ("uses introspection (displayhook)", "import sys\nsys.displayhook('ok')"),
+    ("writes files", "f = open('notes.txt', 'w')"),
+    ("reads or lists files", "p = '/'.join(['', 'work'])\nopen(p, 'r')"),
+    ("loads code from a file", "spec = importlib.util.spec_from_file_location('m', path)"),
+]
+
 
 def test_honest_code_is_not_flagged():
     assert scan_source(HONEST, "softmax", EXERCISES) == []
 
 
-@pytest.mark.parametrize("rule, code", list(ATTACKS.items()))
+@pytest.mark.parametrize("rule, code", list(ATTACKS.items()) + EVASIONS)
 def test_each_attack_is_flagged(rule, code):
     flags = scan_source(code, "c", EXERCISES)
     rule = rule.replace(" (alias)", "")
