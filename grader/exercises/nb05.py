@@ -5,9 +5,9 @@ references in ``course.regularization`` and ``course.layers`` on inputs from ``r
 Random layers (dropout, drop-connect, noise, log-uniform sampling) are checked through their
 structure and statistics, so any correct way of drawing the random numbers passes; their
 backward passes get caches built here in the documented format, so each exercise is graded on
-its own. A failure message says what is wrong (which array, shape,
-value, the formula); naming the mistake is the job of the catalog (``BUGS``), whose diagnosis
-the feedback adds when the student's answers match a catalogued bug's.
+its own. A failure message says what is wrong (which array, shape, value, the formula); naming
+the mistake is the job of the catalog (``BUGS``), whose diagnosis the feedback adds when the
+student's answers match a catalogued bug's.
 """
 from __future__ import annotations
 

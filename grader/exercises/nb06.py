@@ -9,9 +9,9 @@ network is checked through its predictions on the MNIST test set, never retraine
 
 Checks run in the grader's process; the student's functions reach them as proxies
 (``grader.trusted``) that call into the kernel.
-Messages name shapes but never print the hidden inputs. A failure message says what is wrong (which array, shape,
-value, the formula); naming the mistake is the job of the catalog (``BUGS``), whose diagnosis
-the feedback adds when the student's answers match a catalogued bug's.
+Messages name shapes but never print the hidden inputs. A failure message says what is wrong
+(which array, shape, value, the formula); naming the mistake is the job of the catalog
+(``BUGS``), whose diagnosis the feedback adds when the student's answers match a catalogued bug's.
 """
 from __future__ import annotations
 
