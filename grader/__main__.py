@@ -339,9 +339,10 @@ def _add_globals(p, suppress: bool) -> None:
 def _add_limits(p) -> None:
     d = config.Limits()
     p.add_argument("--cell-timeout", type=float, default=d.cell_timeout,
-                   help="seconds per cell (default %(default)s)")
+                   help="CPU seconds per cell (default %(default)s; wall-clock backstop "
+                        f"{d.wall_factor:g}x)")
     p.add_argument("--notebook-timeout", type=float, default=d.notebook_timeout,
-                   help="wall-clock seconds per notebook (default %(default)s)")
+                   help="CPU seconds per notebook (default %(default)s)")
     p.add_argument("--memory-mb", type=int, default=d.memory_mb,
                    help="memory of a kernel's process tree in MB (default %(default)s)")
 

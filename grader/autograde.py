@@ -261,7 +261,8 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                     "limits": limits_dict(limits), "env": {**env, "PYTHONPATH": str(code[sub.assignment])},
                     "code_paths": [str(code[sub.assignment] / "course")], "secret": secret}
 
-        _run(pending, results, work, jobs, progress, prepare, limits.notebook_timeout)
+        _run(pending, results, work, jobs, progress, prepare,
+             limits.notebook_timeout * limits.wall_factor)
         students.update_gradebook(work, subs, roster)
     return [results[n] for n in sorted(results)]
 

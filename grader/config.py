@@ -40,10 +40,15 @@ class Limits:
     Attributes
     ----------
     cell_timeout : float
-        Seconds one cell may run before it is stopped and scores zero.
+        CPU seconds (of the kernel's process tree) one cell may use before it is stopped and
+        scores zero. CPU time, not wall-clock time, so that a correct notebook gets the same
+        grade on a busy machine as on a quiet one.
     notebook_timeout : float
-        Wall-clock seconds for the whole notebook (kernel restarts included); cells not reached
-        in time score zero.
+        CPU seconds for the whole notebook (kernel restarts included); cells not reached in
+        time score zero.
+    wall_factor : float
+        A cell (or notebook) that waits instead of computing is stopped after ``wall_factor``
+        times its CPU limit in wall-clock time.
     memory_mb : int
         Resident memory of the kernel's process tree (psutil watchdog). The kernel's address
         space (RLIMIT_AS) is capped at ``memory_mb + address_headroom_mb``.
@@ -69,6 +74,7 @@ class Limits:
 
     cell_timeout: float = 300.0
     notebook_timeout: float = 900.0
+    wall_factor: float = 5.0
     memory_mb: int = 2048
     address_headroom_mb: int = 1536
     max_restarts: int = 8

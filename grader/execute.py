@@ -11,6 +11,7 @@ which runs that exercise's hidden check in its own process through a :class:`Ker
 """
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import os
@@ -88,7 +89,34 @@ class LimitedKernelManager(AsyncKernelManager):
 
 
 class _Client(NotebookClient):
-    """nbclient's client with a cap on the output a cell may produce."""
+    """nbclient's client with a cap on the output a cell may produce and a CPU-time limit.
+
+    While a cell runs, its kernel's CPU time (``cpu_now()``, seconds) is metered: past
+    ``cpu_limit`` seconds the kernel is interrupted, and killed (``kill_kernel()``) when it does
+    not stop within ``GRACE`` seconds; ``cpu_tripped`` then says so. nbclient's own wall-clock
+    ``timeout`` is the backstop for a cell that sleeps instead of computing.
+    """
+
+    GRACE = 5.0
+    cpu_limit = float("inf")
+    cpu_tripped = False
+
+    async def _async_poll_for_reply(self, msg_id, cell, timeout, *tasks):
+        self.cpu_tripped = False
+        meter = asyncio.ensure_future(self._meter_cpu())
+        try:
+            return await super()._async_poll_for_reply(msg_id, cell, timeout, *tasks)
+        finally:
+            meter.cancel()
+
+    async def _meter_cpu(self) -> None:
+        start = self.cpu_now()
+        while self.cpu_now() - start <= self.cpu_limit:
+            await asyncio.sleep(0.25)
+        self.cpu_tripped = True
+        await self.km.interrupt_kernel()
+        await asyncio.sleep(self.GRACE)
+        self.kill_kernel()
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -199,6 +227,7 @@ class _Session:
         self.client = _Client(nb, km=self.km, allow_errors=True, shutdown_kernel="immediate",
                               startup_timeout=120, iopub_timeout=5, record_timing=False)
         self.client._used = {}
+        self.client.cpu_now, self.client.kill_kernel = self.cpu_seconds, self.kill
         self.cwd, self.limits = cwd, limits
         self.watchdog = None
 
@@ -216,14 +245,18 @@ class _Session:
             self.watchdog.start()
         return self
 
-    def __exit__(self, *exc):
-        if self.watchdog:
-            self.watchdog.stop()
+    def kill(self) -> None:
+        """SIGKILL the kernel and everything it started."""
         try:
             procs = [psutil.Process(self.pid)] + psutil.Process(self.pid).children(recursive=True)
         except psutil.Error:
             procs = []
         _kill_tree(procs)
+
+    def __exit__(self, *exc):
+        if self.watchdog:
+            self.watchdog.stop()
+        self.kill()
         try:
             self._ctx.__exit__(None, None, None)
         except Exception:   # the kernel is already gone; nothing left to clean
@@ -249,15 +282,19 @@ class _Session:
             pass
         return total
 
-    def run(self, cell, index, timeout):
-        """Execute one cell; return None, or the reason it was stopped."""
-        self.client.timeout = max(1, int(round(timeout)))
+    def run(self, cell, index, cpu_limit: float, wall_limit: float):
+        """Execute one cell for at most ``cpu_limit`` CPU seconds of the kernel's process tree
+        and ``wall_limit`` wall-clock seconds; return None, or the reason it was stopped."""
+        self.client.cpu_limit = cpu_limit
+        self.client.timeout = max(1, int(round(wall_limit)))
         try:
             self.client.execute_cell(cell, index)
-            return None
+            return TIMEOUT if self.client.cpu_tripped else None
         except CellTimeoutError:
             return TIMEOUT
         except DeadKernelError:
+            if self.client.cpu_tripped:
+                return TIMEOUT
             return (self.watchdog and self.watchdog.reason) or KERNEL_DIED
 
 
@@ -278,7 +315,9 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
     """
     nb = copy.deepcopy(nb)
     env = env if env is not None else kernel_env(Path(cwd))
-    deadline = time.monotonic() + limits.notebook_timeout
+    # the notebook's CPU seconds, and a wall-clock backstop for kernels that sleep
+    deadline = time.monotonic() + limits.notebook_timeout * limits.wall_factor
+    spent = 0.0   # CPU seconds of the kernels that already ended
     code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
     fatal: set[int] = set()
     events: list[dict] = []
@@ -289,13 +328,25 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
         fatal.add(i)
         events.append({"cell": i, "grade_id": _grade_id(nb.cells[i]), "reason": reason, "message": message})
 
+    def cell_limits(session):
+        """(CPU, wall-clock) seconds the next cell may use, and whether the notebook's own
+        limit is the tighter one."""
+        cpu_left = limits.notebook_timeout - spent - session.cpu_seconds()
+        cpu = min(limits.cell_timeout, cpu_left)
+        wall = min(limits.cell_timeout * limits.wall_factor, deadline - time.monotonic())
+        return cpu, wall, cpu < limits.cell_timeout or wall < limits.cell_timeout * limits.wall_factor
+
     def messages(reason, seconds):
-        return {TIMEOUT: f"stopped after {seconds:.0f} s (time limit per cell)",
+        return {TIMEOUT: f"stopped after {seconds:.0f} s (time limit per cell: "
+                         f"{limits.cell_timeout:.0f} s of CPU time)",
                 OUT_OF_MEMORY: f"stopped: the kernel used more than {limits.memory_mb} MB of memory",
                 DISK_QUOTA: f"stopped: the kernel wrote more than {limits.disk_mb} MB of files",
                 KERNEL_DIED: "the kernel exited or crashed while running this cell"}[reason]
 
-    while pos < len(code) and restarts <= limits.max_restarts and time.monotonic() < deadline:
+    used_up = (f"stopped: the notebook used up its {limits.notebook_timeout:.0f} s of CPU time "
+               f"(or {limits.notebook_timeout * limits.wall_factor:.0f} s of wall-clock time)")
+    while (pos < len(code) and restarts <= limits.max_restarts and time.monotonic() < deadline
+           and spent < limits.notebook_timeout):
         try:
             session = _Session(nb, Path(cwd), env, limits, sandbox).__enter__()
         except Exception as exc:   # the kernel did not start: nothing can run
@@ -309,10 +360,10 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
             for i in code[:pos]:
                 if i in fatal or _is_grade(nb.cells[i]):
                     continue
-                cell_limit = min(limits.cell_timeout, deadline - time.monotonic())
-                if cell_limit <= 0:
+                cpu, wall, _ = cell_limits(session)
+                if cpu <= 0 or wall <= 0:
                     break
-                if session.run(copy.deepcopy(nb.cells[i]), i, cell_limit):
+                if session.run(copy.deepcopy(nb.cells[i]), i, cpu, wall):
                     fatal.add(i)   # it broke the kernel this time: skip it in the next replay
                     restarts += 1
                     replay_failed = True
@@ -321,29 +372,30 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
                 continue
             while pos < len(code):
                 i = code[pos]
-                cell_limit = min(limits.cell_timeout, deadline - time.monotonic())
-                if cell_limit <= 0:
+                cpu, wall, notebook_bound = cell_limits(session)
+                if cpu <= 0 or wall <= 0:
                     break
                 started = time.monotonic()
-                reason = session.run(nb.cells[i], i, cell_limit)
+                reason = session.run(nb.cells[i], i, cpu, wall)
                 pos += 1
                 if reason is None and on_grade_cell and _is_grade(nb.cells[i]):
                     if on_grade_cell(_grade_id(nb.cells[i]), session) is False:
                         restarts += 1
                         break   # the check ended the kernel: a new one replays the state
                 if reason is not None:
-                    if reason == TIMEOUT and cell_limit < limits.cell_timeout:
-                        stop_cell(i, TIMEOUT, f"stopped: the notebook used up its {limits.notebook_timeout:.0f} s")
+                    if reason == TIMEOUT and notebook_bound:
+                        stop_cell(i, TIMEOUT, used_up)
                     else:
                         stop_cell(i, reason, messages(reason, time.monotonic() - started))
                     restarts += 1
                     break
         finally:
+            spent += session.cpu_seconds()
             session.__exit__(None, None, None)
 
     if pos < len(code):
-        if time.monotonic() >= deadline:
-            why = f"not run: the notebook used up its {limits.notebook_timeout:.0f} s"
+        if time.monotonic() >= deadline or spent >= limits.notebook_timeout:
+            why = f"not run: {used_up[len('stopped: '):]}"
         elif start_error:
             why = f"not run: {start_error}"
         else:
