@@ -20,6 +20,7 @@ __all__ = [
     "softmax_cross_entropy",
     "mse_loss",
     "binary_cross_entropy",
+    "huber_loss",
 ]
 
 #: Probabilities are clipped to [PROB_EPS, 1] before taking a log.
@@ -187,6 +188,42 @@ def mse_loss(pred, target):
     loss = float(np.sum(diff * diff)) / (2 * N)
     diff /= N
     return loss, diff
+
+
+def huber_loss(pred, target, delta=1.0):
+    """Huber cost: quadratic for small residuals, linear for large ones, and its gradient.
+
+    With r = pred - target,
+    L = (1/N) sum_i h(r_i),  h(r) = r^2 / 2 if |r| <= delta else delta * (|r| - delta / 2),
+    dL/dpred = clip(r, -delta, delta) / N
+
+    An outlier pulls on the fit with a force of at most delta, where the quadratic cost pulls
+    with its whole residual (Huber 1964, "Robust estimation of a location parameter").
+
+    Parameters
+    ----------
+    pred : ndarray of shape (N, M)
+        Predictions.
+    target : ndarray of shape (N, M)
+        Targets (a 1-D target of shape (N,) is accepted when M = 1).
+    delta : float
+        Residual size where the cost turns from quadratic to linear (> 0).
+
+    Returns
+    -------
+    loss : float
+    dpred : ndarray of shape (N, M)
+
+    Taught in notebook 01 (linear regression).
+    """
+    pred = np.asarray(pred)
+    r = pred - np.asarray(target).reshape(pred.shape)
+    if not np.issubdtype(r.dtype, np.floating):
+        r = r.astype(np.float64)
+    a = np.abs(r)
+    N = pred.shape[0]
+    loss = float(np.sum(np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta)))) / N
+    return loss, np.clip(r, -delta, delta) / N
 
 
 def binary_cross_entropy(logits, y):

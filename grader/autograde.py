@@ -66,7 +66,7 @@ def test_name(source: str) -> str:
 def build_record(sub, key: str, nb, out: dict) -> dict:
     """Our grade record of one executed submission: points come only from the trusted verdicts
     (``out["verdicts"]``); what the cells printed or raised in the kernel counts for nothing."""
-    stopped = {nb.cells[e["cell"]].metadata.get("nbgrader", {}).get("grade_id"): e
+    stopped = {registry.nbgrader_meta(nb.cells[e["cell"]]).get("grade_id"): e
                for e in out.get("events", []) if e["cell"] < len(nb.cells)}
     verdicts = out.get("verdicts", {})
     cells = []
@@ -131,7 +131,7 @@ def _annotate(nb, record: dict) -> None:
     formgrader), as a plain stdout line."""
     by_id = {c["grade_id"]: c for c in record["cells"]}
     for cell in nb.cells:
-        result = by_id.get(cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"))
+        result = by_id.get(registry.nbgrader_meta(cell).get("grade_id"))
         if result and is_grade(cell):
             what = "passed" if result["status"] == "passed" else f"{result['status']}: {result['message']}"
             cell.outputs.append(nbformat.v4.new_output(

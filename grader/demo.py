@@ -38,7 +38,7 @@ def _bugs(assignment: str, count: int = 2) -> list:
 def _with_bug(nb, bug):
     nb = nbformat.from_dict(nb)
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == bug.cell:
+        if registry.nbgrader_meta(cell).get("grade_id") == bug.cell:
             cell.source = bug.apply(cell.source)
             return nb
     raise ValueError(f"bug {bug.id}: no cell {bug.cell}")

@@ -34,6 +34,7 @@ from traitlets import Dict
 
 from . import agent
 from .config import Limits
+from .registry import nbgrader_meta
 from .sandbox import PROBE_DIR, launcher_spec, note_host_uid, resident_limit_mb
 from .trusted import CheckStopped
 
@@ -201,11 +202,11 @@ def _error_output(ename: str, evalue: str):
 
 
 def _is_grade(cell) -> bool:
-    return cell.cell_type == "code" and bool(cell.metadata.get("nbgrader", {}).get("grade"))
+    return cell.cell_type == "code" and bool(nbgrader_meta(cell).get("grade"))
 
 
 def _grade_id(cell):
-    return cell.metadata.get("nbgrader", {}).get("grade_id")
+    return nbgrader_meta(cell).get("grade_id")
 
 
 class _Session:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from .registry import nbgrader_meta
+
 # Modules whose attributes a student has no reason to assign to.
 SHARED_MODULES = {"np", "numpy", "course", "grader", "builtins", "math", "sys", "os", "IPython",
                   "nbgrader", "pytest", "unittest"}
@@ -177,7 +179,7 @@ def exercise_function_names(source_nb) -> set[str]:
     """Names of the functions defined in the solution cells of the instructor's notebook."""
     names = set()
     for cell in source_nb.cells:
-        if cell.cell_type == "code" and cell.get("metadata", {}).get("nbgrader", {}).get("solution"):
+        if cell.cell_type == "code" and nbgrader_meta(cell).get("solution"):
             try:
                 tree = ast.parse("\n".join(l for l in cell.source.splitlines()
                                            if not l.lstrip().startswith(("%", "!"))))
@@ -194,13 +196,13 @@ def scan_submission(submitted_nb, source_nb) -> list[Flag]:
     locked cells are restored from ``source_nb`` by nbgrader before grading, so they are not.
     """
     exercises = exercise_function_names(source_nb)
-    source_ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    source_ids = {nbgrader_meta(c).get("grade_id")
                   for c in source_nb.cells}
     flags: list[Flag] = []
     for index, cell in enumerate(submitted_nb.cells):
         if cell.get("cell_type") != "code":
             continue
-        meta = cell.get("metadata", {}).get("nbgrader", {})
+        meta = nbgrader_meta(cell)
         if meta.get("grade") or (meta.get("locked") and meta.get("grade_id") in source_ids):
             continue
         flags.extend(scan_source(cell.get("source", ""), meta.get("grade_id") or f"#{index}",

@@ -99,9 +99,9 @@ def run(items, jobs: int, prepare, on_result, on_problem, time_limit: float, ser
 
     ``prepare(item)`` returns the job dict for ``grader.worker.run_job`` (or None when the item
     was settled without grading); it is called just before a worker is free, so sanitizing
-    overlaps with the other workers' grading. ``time_limit``: the notebook's wall-clock limit
-    in seconds (``Limits.notebook_timeout * Limits.wall_factor``). ``serve(conn, parent_pid)``: a worker's loop
-    (default ``grader.worker.serve``).
+    overlaps with the other workers' grading. ``time_limit``: the notebook's wall-clock
+    limit in seconds (``Limits.notebook_timeout * Limits.wall_factor``).
+    ``serve(conn, parent_pid)``: a worker's loop (default ``grader.worker.serve``).
     """
     if serve is None:
         from grader.worker import serve
@@ -156,7 +156,8 @@ def _collect(slot: _Slot, on_result, now: float, time_limit: float):
                 "not graded"), False
     if now - slot.since > WEDGED_FACTOR * time_limit:
         return (f"still running after {now - slot.since:.0f} s ({WEDGED_FACTOR:g}x the notebook's "
-                f"{time_limit:.0f} s wall-clock limit): its grading process was killed; not graded"), False
+                f"{time_limit:.0f} s wall-clock limit): its grading process was killed; "
+                "not graded"), False
     return None
 
 

@@ -110,6 +110,11 @@ class Exercise:
         return self.grade_id.removeprefix("test_")
 
 
+def nbgrader_meta(cell) -> dict:
+    """A notebook cell's nbgrader metadata (``{}`` for a cell nbgrader does not manage)."""
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
 def notebooks() -> list[str]:
     """Assignment ids that have a solution notebook and an exercise module, in order."""
     return [

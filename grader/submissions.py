@@ -35,6 +35,8 @@ from pathlib import Path
 
 import nbformat
 
+from .registry import nbgrader_meta
+
 CANVAS = re.compile(r"^(?P<name>[^_]+?)(?P<late>_LATE)?_(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$")
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 IGNORED = {"__MACOSX", ".DS_Store", ".ipynb_checkpoints", "Thumbs.db", "timestamp.txt"}
@@ -240,9 +242,8 @@ def discover(root: Path, wanted: list[str], known: list[str]) -> list[Submission
 
 def grade_ids(nb) -> list[str]:
     """grade_ids of the graded and solution cells, in notebook order (duplicates kept)."""
-    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade_id")
-            and (c.metadata["nbgrader"].get("grade") or c.metadata["nbgrader"].get("solution"))]
+    return [m["grade_id"] for m in map(nbgrader_meta, nb.cells)
+            if m.get("grade_id") and (m.get("grade") or m.get("solution"))]
 
 
 def check_notebook(source: Path | bytes, expected_ids: list[str]):

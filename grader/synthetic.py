@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from .registry import nbgrader_meta
+
 FIXTURE = "00_fixture"
 HIDDEN_MARK = "hidden-check-7f3a"      # appears only inside hidden test blocks
 SOLUTION_MARK = "solution-line-5c1e"   # appears only inside solution blocks
@@ -106,7 +108,7 @@ def fixture_submission(kind: str = "correct", work_seconds: float = 0.0) -> nbfo
         return studentize(nb, keep_solutions=False)
     body = SCALE_BODIES[kind]
     for cell in nb.cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "scale":
+        if nbgrader_meta(cell).get("grade_id") == "scale":
             start = cell.source.index("    ### BEGIN SOLUTION")
             cell.source = cell.source[:start] + "    ### BEGIN SOLUTION\n    " + body + "\n    ### END SOLUTION"
     return studentize(nb, keep_solutions=True)

@@ -16,8 +16,8 @@ SECRET = "bug-catalog"   # fixed, so the kill rate is reproducible; grading draw
 
 
 def solution_cells(nb) -> set:
-    return {harness.nbgrader_meta(c)["grade_id"] for c in nb.cells
-            if harness.nbgrader_meta(c).get("solution")}
+    return {registry.nbgrader_meta(c)["grade_id"] for c in nb.cells
+            if registry.nbgrader_meta(c).get("solution")}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

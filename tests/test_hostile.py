@@ -151,4 +151,4 @@ def test_attack_is_flagged_for_review(graded_class, attack):
 def test_the_class_still_grades(graded_class):
     """The reference solution in the same run keeps full marks."""
     ref = graded_class["reference"]
-    assert ref["score"] == ref["max_score"] == 30, [c for c in ref["cells"] if c["status"] != "passed"]
+    assert ref["score"] == ref["max_score"] == 33, [c for c in ref["cells"] if c["status"] != "passed"]

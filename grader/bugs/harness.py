@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import nbformat
 
 from grader import registry
-from grader.registry import Bug
+from grader.registry import Bug, nbgrader_meta
 from grader.trusted import LocalTransport, run_check
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,11 +37,6 @@ class CellOutcome:
     error: str = ""
     ran: bool = True  # False: not re-run, the mutation cannot reach it
     visible_error: str = ""  # the grade cell's own (visible) tests; they count for nothing
-
-
-def nbgrader_meta(cell) -> dict:
-    """The cell's nbgrader metadata (empty for ordinary cells)."""
-    return cell.get("metadata", {}).get("nbgrader", {})
 
 
 def load_solution(assignment: str):

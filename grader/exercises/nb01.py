@@ -430,3 +430,44 @@ EXERCISES = [
              functions=('fit_gradient_descent',),
              references=('course.linear.fit_gradient_descent',)),
 ]
+
+
+# ---------------------------------------------------------------- huber_loss
+def check_huber_loss(huber_loss):
+    """huber_loss(pred, target, delta) against ``course.losses.huber_loss``: residuals on both
+    sides of delta, several deltas, (N, M) and (N,)-target shapes, a batch of one."""
+    for case, (n, m, delta) in enumerate([(1, 1, 1.0), (6, 1, 0.5), (5, 3, 2.0), (8, 2, 1.0)]):
+        rng = rng_for("huber_loss", case)
+        pred = rng.normal(0.0, 2.0 * delta, size=(n, m))
+        target = rng.normal(0.0, 2.0 * delta, size=(n,) if m == 1 and case % 2 else (n, m))
+        result = huber_loss(*copies(pred, target), delta=delta)
+        check_true(isinstance(result, tuple) and len(result) == 2,
+                   "huber_loss must return a tuple (loss, dpred).")
+        loss, dpred = result
+        ref_loss, ref_d = losses.huber_loss(pred, target, delta)
+        where = f"on a hidden input with N={n}, M={m}, delta={delta}"
+        check_scalar(f"loss {where}", loss, ref_loss, rtol=1e-9, atol=1e-12)
+        check_array(f"dpred {where}", dpred, ref_d, rtol=1e-9, atol=1e-12)
+    check_scalar("loss with the default delta", huber_loss(np.array([[3.0]]), np.array([[0.0]]))[0],
+                 losses.huber_loss(np.array([[3.0]]), np.array([[0.0]]))[0], rtol=1e-12)
+
+
+BUGS += [
+    Bug("huber_missing_half_delta", "huber_loss",
+        "delta * (a - 0.5 * delta)", "delta * a",
+        "Outside delta the cost is delta * (|r| - delta / 2): without the - delta / 2 the two "
+        "pieces do not meet at |r| = delta."),
+    Bug("huber_gradient_not_clipped", "huber_loss",
+        "dpred = np.clip(r, -delta, delta) / N", "dpred = r / N",
+        "Beyond delta the gradient is delta * sign(r) / N, not r / N: clip the residual."),
+    Bug("huber_no_mean", "huber_loss",
+        "dpred = np.clip(r, -delta, delta) / N", "dpred = np.clip(r, -delta, delta)",
+        "The cost is a mean over the N examples, so its gradient carries 1/N too."),
+    Bug("huber_threshold_on_square", "huber_loss",
+        "np.where(a <= delta,", "np.where(r**2 <= delta,",
+        "Compare |r| with delta, not r**2: the switch is at |r| = delta."),
+]
+
+EXERCISES.append(
+    Exercise("test_huber_loss", points=3, check=check_huber_loss, functions=("huber_loss",),
+             references=("course.losses.huber_loss",)))
