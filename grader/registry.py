@@ -84,6 +84,11 @@ class Exercise:
     budget : float
         CPU seconds the reference needs for the check on the course machine; the grader allows
         a generous multiple of it.
+    may_change : tuple of int
+        Positions of the array arguments the student's function may change in place (its
+        docstring says so). Every other array argument, also inside a tuple or list, must be
+        left as it was: the trusted side fails the exercise otherwise (``grader.trusted``).
+        Dicts (configs, batch-norm parameters) are state and may always change.
     diagnosable : bool
         Whether catalogued bugs can be recognised by replaying the check on a buggy solution
         (False when the check needs state the notebook builds outside its solution cells).
@@ -100,6 +105,7 @@ class Exercise:
     references: tuple = ()
     adapter: Callable | None = None
     budget: float = 1.0
+    may_change: tuple = ()
     diagnosable: bool = True
     notebook: str = ""
     bugs: tuple = ()

@@ -62,8 +62,8 @@ class CheckSession:
     """What one check run knows: the transport, the grader-side callables handed to the kernel
     (references, functions passed as arguments) and the transcript of every call."""
 
-    def __init__(self, transport):
-        self.transport = transport
+    def __init__(self, transport, may_change=()):
+        self.transport, self.may_change = transport, set(may_change)
         self.callables: list = []
         self.transcript: list = []
         self.active: list = []   # (args, kwargs) of the proxy calls in progress
@@ -157,8 +157,30 @@ class Proxy:
         except Exception as exc:
             raise AssertionError(f"{self.__name__} returned something that cannot be read "
                                  f"({type(exc).__name__})") from None
+        _check_unchanged(self.__name__, list(args), args_after, self.session.may_change)
         sync(list(args), kwargs, (args_after, kwargs_after))
         return out
+
+
+def _arrays(value, where: str):
+    """(description, array) for the arrays in an argument, looking into tuples and lists."""
+    if isinstance(value, np.ndarray):
+        yield where, value
+    elif isinstance(value, (tuple, list)):
+        for i, item in enumerate(value):
+            yield from _arrays(item, f"{where}[{i}]")
+
+
+def _check_unchanged(name: str, before: list, after: list, may_change: set) -> None:
+    """The contract of every exercise: array arguments come back as they went in."""
+    for i, (b, a) in enumerate(zip(before, after)):
+        if i in may_change:
+            continue
+        for (where, x), (_, y) in zip(_arrays(b, f"argument {i + 1}"), _arrays(a, "")):
+            if not same_array(x, y, rtol=0, atol=0):
+                raise AssertionError(
+                    f"your {name} changed its {where} in place (shape {x.shape}); leave the "
+                    "inputs as they are: work on a copy (x = x.copy()) or build new arrays.")
 
 
 def _raised_message(name: str, what: str) -> str:
@@ -173,7 +195,7 @@ def run_check(exercise, transport) -> Verdict:
     Every outcome becomes a verdict: a wrong answer (the check's message), an exception of the
     student's function, a limit, or an answer the check could not use.
     """
-    session = CheckSession(transport)
+    session = CheckSession(transport, exercise.may_change)
 
     def verdict(passed, message="", status=""):
         return Verdict(exercise.grade_id, passed, message, status, session.transcript)

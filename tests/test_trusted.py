@@ -113,8 +113,25 @@ def check_in_place(fn):
 
 def test_in_place_changes_come_back():
     ns = namespace("def f(x, c, rng):\n    x += 1\n    c['step'] += 1\n    rng.integers(1 << 30)")
-    verdict = run_check(entry(check_in_place, "f"), LocalTransport(ns))
+    verdict = run_check(entry(check_in_place, "f", may_change=(0,)), LocalTransport(ns))
     assert verdict.passed, verdict.message
+
+
+def check_doubles(double):
+    check_array("double", double(np.ones(3), (np.zeros(2),)), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("body, where", [("x *= 2\n    return x", "argument 1"),
+                                         ("pair[0][:] = 5\n    return 2 * x", "argument 2[0]")])
+def test_an_input_changed_in_place_fails_the_exercise(body, where):
+    """Unless the exercise allows it, every array argument (also inside a tuple) must come
+    back unchanged, even when the answer is right."""
+    ns = namespace(f"def double(x, pair):\n    {body}")
+    verdict = run_check(entry(check_doubles, "double"), LocalTransport(ns))
+    assert not verdict.passed
+    assert f"your double changed its {where} in place" in verdict.message, verdict.message
+    honest = namespace("def double(x, pair):\n    return 2 * x")
+    assert run_check(entry(check_doubles, "double"), LocalTransport(honest)).passed
 
 
 def check_loop(fit):
@@ -159,7 +176,7 @@ def grad(f, x, h=1e-5):
         g[i] = (up - down) / (2 * h)
     return g
 """)
-    verdict = run_check(entry(check_closure, "grad"), LocalTransport(ns))
+    verdict = run_check(entry(check_closure, "grad", may_change=(1,)), LocalTransport(ns))
     assert verdict.passed, verdict.message
 
 

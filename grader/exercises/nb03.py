@@ -581,7 +581,7 @@ EXERCISES = [
              functions=('j_forward_backward',),
              references=('course.graph.example_j',)),
     Exercise("test_numerical_gradient", points=6, check=check_numerical_gradient,
-             functions=('numerical_gradient',),
+             functions=('numerical_gradient',), may_change=(1,),   # perturbs x, then restores it
              references=('course.gradcheck.numerical_gradient', 'course.gradcheck.numerical_gradient_array')),
     Exercise("test_relative_error", points=3, check=check_relative_error,
              functions=('relative_error',),
