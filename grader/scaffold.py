@@ -20,7 +20,6 @@ TEMPLATE = '''
 # ---------------------------------------------------------------- {name} (scaffolded)
 def check_{name}({name}):
     """{name}(...) against the reference ``{reference}`` on hidden inputs."""
-    from course.checks import check_array
     from {module} import {function} as reference
 
     for case in range(3):

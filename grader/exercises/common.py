@@ -7,6 +7,8 @@ import secrets
 
 import numpy as np
 
+from course import checks
+
 # The secret every hidden input is drawn from. A grading run picks a fresh one (``use_secret``),
 # so reading this code tells nobody the inputs of the next run.
 _secret = {"value": secrets.token_hex(16)}
@@ -63,3 +65,15 @@ def with_reference_globals(fn, **replacements):
 def copies(*arrays):
     """Independent copies of the inputs (a student's function may modify its arguments)."""
     return tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in arrays)
+
+
+def check_array(name, actual, expected, **kw):
+    """``course.checks.check_array``, and, when ``expected`` is an array the reference computed,
+    the same dtype as the reference (float32 stays float32; a float answer is not int or bool)."""
+    if isinstance(expected, np.ndarray) and isinstance(actual, (np.ndarray, np.generic)):
+        got, want = np.asarray(actual).dtype, expected.dtype
+        if got != want and (want.kind == "f" or got.kind in "biu" and want.kind != got.kind):
+            raise AssertionError(f"{name} has dtype {got}; expected {want}, like the reference "
+                                 "on these inputs (keep the input's float type; do not return "
+                                 "integers or booleans where the result is a float).")
+    checks.check_array(name, actual, expected, **kw)

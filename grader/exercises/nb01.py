@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from course import linear, losses, regularization, train
-from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
+from course.checks import as_plain_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient, relative_error
-from grader.exercises.common import copies, rng_for, with_reference_globals
+from grader.exercises.common import check_array, copies, rng_for, with_reference_globals
 from grader.registry import Bug, Exercise
 
 # (N, D, M): batch size 1, non-square W (D != M) both ways, a single output, a square case.

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from course import losses, train
-from course.checks import check_array, check_scalar, check_shape, check_true
+from course.checks import check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient, relative_error
-from grader.exercises.common import copies, rng_for, with_reference_globals
+from grader.exercises.common import check_array, copies, rng_for, with_reference_globals
 from grader.registry import Bug, Exercise
 
 #: (N, C) of the hidden cases: a batch of one, more rows than classes, more classes than rows.

@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from course import activations, graph, init, layers, network
-from course.checks import check_array, check_scalar, check_shape, check_true
+from course.checks import check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient, numerical_gradient_array, relative_error
-from grader.exercises.common import copies, rng_for, with_reference_globals
+from grader.exercises.common import check_array, copies, rng_for, with_reference_globals
 from grader.registry import Bug, Exercise
 
 #: (N, H) shapes of the hidden activation inputs: a batch of one, tall and wide.

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from course import optim
-from course.checks import as_plain_array, check_array, check_scalar, check_true
-from grader.exercises.common import rng_for
+from course.checks import as_plain_array, check_scalar, check_true
+from grader.exercises.common import check_array, rng_for
 from grader.registry import Bug, Exercise
 
 SHAPES = [(1,), (1, 7), (4, 3), (2, 3, 5)]

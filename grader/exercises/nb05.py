@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from course import layers, regularization
-from course.checks import as_plain_array, check_array, check_scalar, check_shape, check_true
+from course.checks import as_plain_array, check_scalar, check_shape, check_true
 from course.gradcheck import numerical_gradient_array, relative_error
-from grader.exercises.common import rng_for
+from grader.exercises.common import check_array, rng_for
 from grader.registry import Bug, Exercise
 
 

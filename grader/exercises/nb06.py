@@ -18,8 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from course import data, train
-from course.checks import as_plain_array, check_array, check_shape, check_true
-from grader.exercises.common import copies, rng_for
+from course.checks import as_plain_array, check_shape, check_true
+from grader.exercises.common import check_array, copies, rng_for
 from grader.registry import Bug, Exercise
 
 #: the accuracy the capstone network must reach on the MNIST test set
