@@ -13,7 +13,7 @@ import psutil
 import pytest
 from nbgrader.api import Gradebook
 
-from grader import autograde, config, records, synthetic
+from grader import autograde, config, records, submissions, synthetic
 
 LIMITS = config.Limits(cell_timeout=6, notebook_timeout=90, memory_mb=250)
 FIX = synthetic.FIXTURE
@@ -147,6 +147,20 @@ def test_bad_input_is_reported_and_skipped(tmp_path, source):
     (subs / "stray_file.txt").write_text("hello")
     tree(subs, {"twice": "correct"})
     write_nb(subs / "twice" / f"{FIX}.ipynb", synthetic.fixture_submission("wrong"))
+    # hostile files: nesting that overflows the JSON parser, links to the solution (a file
+    # and a folder), a file too big to be a notebook, bytes that are not UTF-8
+    (subs / "deep" / FIX).mkdir(parents=True)
+    (subs / "deep" / FIX / f"{FIX}.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    solution = source / FIX / f"{FIX}.ipynb"
+    (subs / "linker" / FIX).mkdir(parents=True)
+    (subs / "linker" / FIX / f"{FIX}.ipynb").symlink_to(solution)
+    (subs / "dirlinker").mkdir()
+    (subs / "dirlinker" / FIX).symlink_to(source / FIX, target_is_directory=True)
+    (subs / "huge" / FIX).mkdir(parents=True)
+    with open(subs / "huge" / FIX / f"{FIX}.ipynb", "wb") as f:
+        f.truncate(submissions.MAX_NOTEBOOK_BYTES + 1)
+    (subs / "latin1" / FIX).mkdir(parents=True)
+    (subs / "latin1" / FIX / f"{FIX}.ipynb").write_bytes('{"cells": ["caf\xe9"]}'.encode("latin-1"))
     recs = autograde.autograde(FIX, subs, tmp_path / "work", jobs=2, limits=LIMITS, source_dir=source,
                                progress=False)
     problems = {r["origin"].split("/")[0]: r["problem"] for r in recs if r["status"] != "graded"}
@@ -163,6 +177,10 @@ def test_bad_input_is_reported_and_skipped(tmp_path, source):
     assert "unknown assignment '99_nothing'" in problems["unknown"]
     assert "odd student folder name" in problems["odd name!"]
     assert "odd file name" in problems["stray_file.txt"]
+    assert "nested too deeply" in problems["deep"]
+    assert problems["linker"] == problems["dirlinker"] == submissions.SYMLINK
+    assert "above the 100 MB limit" in problems["huge"]
+    assert "not UTF-8" in problems["latin1"]
     assert all("\n" not in p for p in problems.values())
 
 
