@@ -17,7 +17,8 @@ def failure(fn, *args, **kwargs) -> str:
 def test_array_message_names_the_worst_entry_and_a_constant_ratio():
     expected = np.array([[1.0, 2.0], [3.0, 4.0]])
     message = failure(check_array, "dW", 2 * expected, expected, hint="divide by N.")
-    assert message.startswith("dW is wrong in 4 of 4 entries; the largest error is 4 at index (1, 1)")
+    assert message.startswith(
+        "dW is wrong in 4 of 4 entries; the largest error is 4 at index (1, 1)")
     assert "2 times the expected ones everywhere" in message
     assert message.endswith("Hint: divide by N.")
 
