@@ -44,3 +44,22 @@ def test_bundle_notebooks_carry_the_kernels_metadata(tmp_path):
                                          / Path(name).name), as_version=4)
             assert [c.source for c in nbformat.reads(text, 4).cells] == \
                 [c.source for c in original.cells]
+
+
+def test_readme_steps_are_the_same_commands_everywhere(tmp_path):
+    """The bundle's README gives every step verbatim from the unzipped folder, and the
+    repository's README uses the same commands (the two once disagreed on `jupyter lab`)."""
+    out = tmp_path / "b.zip"
+    assert cli.main(["bundle", "--assignment", "01", "--output", str(out)]) == 0
+    with zipfile.ZipFile(out) as zf:
+        text = zf.read(f"{bundle.TOP}/README.md").decode()
+        names = zf.namelist()
+    steps = ["cd numpy-nn-course", "python -m venv .venv", ".venv/bin/pip install -e .",
+             ".venv/bin/jupyter lab", ".venv/bin/python -m course.check assignments/"]
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions), "the README's steps are out of order"
+    assert "about 115" in text and "minutes" in text            # what the install costs
+    assert f"{bundle.TOP}/course/check.py" in names and f"{bundle.TOP}/course/errors.py" in names
+    main = (config.REPO / "README.md").read_text()
+    assert ".venv/bin/jupyter lab" in main and ".venv/bin/python -m course.check" in main
+    assert "`jupyter lab`" not in main.replace(".venv/bin/jupyter lab", "")
