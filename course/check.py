@@ -20,7 +20,7 @@ from pathlib import Path
 
 __all__ = ["CELL_TIMEOUT", "NOTEBOOK_TIMEOUT", "check_notebook", "main", "report"]
 
-#: the grader's limits (``grader.config.Limits``; a test keeps them equal)
+#: the grader's limits per cell and per notebook (tests/test_course_check.py keeps them equal)
 CELL_TIMEOUT = 300.0
 NOTEBOOK_TIMEOUT = 900.0
 
