@@ -112,7 +112,7 @@ def report(name: str, exercises: list[dict], first_error: dict | None, seconds: 
           "(hidden tests run only at grading)", file=out)
     width = max([len(e["grade_id"]) for e in exercises] + [8]) - len("test_")
     for e in exercises:
-        label = f"Exercise {e['number']}" if e["number"] is not None else "exercise"
+        label = f"Exercise {e['number']}" if e["number"] is not None else ""
         gid = e["grade_id"].removeprefix("test_")
         detail = f": {e['detail']}" if e["detail"] else ""
         print(f"  {label:<11} {gid:<{width}} {_points(e['points']):>3} points  "

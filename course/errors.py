@@ -177,11 +177,12 @@ def _read_names(nb: dict) -> dict:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade"):
             continue                              # names a test cell makes are the test's own
-        kind = "exercise" if meta.get("solution") and heading else "cell"
+        kind = "exercise" if meta.get("solution") else "cell"
+        exercise = heading or f"the exercise `{meta.get('grade_id', '?')}`"
         first = next((line.strip() for line in source.splitlines() if line.strip()), "")
         for name in _defined(source):
             if kind == "exercise" or name not in names:
-                names[name] = (kind, heading if kind == "exercise" else first)
+                names[name] = (kind, exercise if kind == "exercise" else first)
     return names
 
 

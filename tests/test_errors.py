@@ -90,3 +90,16 @@ def test_notebook_names_maps_exercises_and_cells(tmp_path):
     kind, first = names["X_small"]
     assert kind == "cell" and first.startswith("X_small = np.array(")
     assert "expected" not in names                     # made by test cells only
+
+
+def test_exercises_without_a_numbered_heading_are_named_by_their_grade_id(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("## 4. Momentum"),
+        nbformat.v4.new_code_cell("def momentum(w, dw, config):\n    raise NotImplementedError()",
+                                  metadata={"nbgrader": {"solution": True, "grade": False,
+                                                         "grade_id": "momentum"}}),
+        nbformat.v4.new_code_cell("path = momentum(1, 2, {})")])
+    nbformat.write(nb, tmp_path / "04.ipynb")
+    names = errors.notebook_names(tmp_path / "04.ipynb")
+    assert names == {"momentum": ("exercise", "the exercise `momentum`"),
+                     "path": ("cell", "path = momentum(1, 2, {})")}
