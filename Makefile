@@ -10,7 +10,7 @@ export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: help venv test test-fast demo data bench bench-notebooks release clean-venv bubblewrap lint
+.PHONY: help venv test test-fast demo data bench bench-notebooks release clean-venv bubblewrap chromium lint
 
 help:
 	@echo "make demo   - grade a sample class in its own work directory, print gradebook and report"
@@ -39,6 +39,19 @@ bubblewrap:
 	    echo "      grading kernels will run WITHOUT a sandbox. Install it: sudo apt-get install bubblewrap"; \
 	  fi; }
 
+# Chromium for tests/test_browser.py (the student's path in JupyterLab, driven by Playwright with
+# the system browser: Playwright's own browser download is never used). As root it is installed
+# from the distribution when missing; otherwise the browser test says what is missing and skips.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (browser test)"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "NOTE: chromium is missing and cannot be installed here (not root, or no apt-get):"; \
+	    echo "      tests/test_browser.py will skip. Install it: sudo apt-get install chromium"; \
+	  fi; }
+
 data: $(STAMP)
 	$(PY) -m course.data
 
@@ -47,7 +60,7 @@ lint: $(STAMP)
 
 # two workers (one per core); every solution notebook is executed top to bottom inside its own
 # student bundle by tests/test_bundle.py (the job nbval over solutions/ did before)
-test: $(STAMP) data bubblewrap lint
+test: $(STAMP) data bubblewrap chromium lint
 	$(PY) -m pytest -n 2 --dist loadfile tests
 
 # unit tests only (no notebook execution): the quick loop while developing

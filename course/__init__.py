@@ -73,3 +73,9 @@ def limit_blas_threads(threads):
 BLAS_THREADS = blas_thread_policy()
 if BLAS_THREADS is not None:
     limit_blas_threads(BLAS_THREADS)
+
+# In a notebook, show failed tests, unfinished exercises and errors in the student's functions
+# the short way (course/errors.py); outside IPython this does nothing.
+from course import errors as _errors  # noqa: E402
+
+_errors.install()

@@ -13,8 +13,10 @@ used in notebooks 04 to 06.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from course.inplace import in_place_step
 from course.optim import OPTIMIZERS
@@ -215,7 +217,8 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
     augment : callable or None
         ``augment(X_batch, rng) -> X_batch`` applied to every training mini-batch.
     verbose : bool
-        Show a tqdm progress bar over epochs.
+        Show a progress bar over epochs (``tqdm.auto``: a widget in JupyterLab, text on stderr
+        in a terminal). Never in a grading kernel (``COURSE_GRADING`` set by the grader).
 
     Returns
     -------
@@ -247,6 +250,7 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
         X_acc, y_acc = X_train, y_train
 
     history = {"loss": [], "train_acc": [], "val_acc": [], "lr": []}
+    verbose = bool(verbose) and not os.environ.get("COURSE_GRADING")
     bar = tqdm(range(epochs), desc="epochs", unit="epoch", disable=not verbose)
     for epoch in bar:
         if lr_schedule is not None:

@@ -71,8 +71,14 @@ the left shows the `assignments/` folder.
    cell whose exercise calls your earlier functions waits until those have passed their own
    test cells (it says so). More tests (hidden ones, with other inputs) run when the
    notebook is graded.
-4. Before you submit: Kernel > Restart and run all. The notebook must run top to bottom
-   without errors, within a few minutes, and without printing pages of output.
+4. Before you submit, save the notebook and check it the way the grader will run it:
+
+       .venv/bin/python -m course.check assignments/<nn>_<name>/<nn>_<name>.ipynb
+
+   It runs the notebook from a fresh kernel and prints one line per exercise (its points;
+   "not attempted yet", "passes its visible tests" or the failing test's message), whether
+   the notebook runs top to bottom without an error, and how long it took against the
+   grading limit (900 s). Or, in JupyterLab: Kernel > Restart Kernel and Run All Cells.
 5. Submit the `.ipynb` file under its original name.
 """
 
@@ -327,5 +333,29 @@ def bundle(assignment: str, output: Path, release_dir: Path = config.ASSIGNMENTS
             _add(zf, f"{TOP}/README.md", _readme(assignment, notebooks, later).encode(), date)
             _add(zf, f"{TOP}/pyproject.toml", _pyproject().encode(), date)
             for name, path in files:
-                _add(zf, name, path.read_bytes(), date)
+                data = as_jupyter_saves(path) if path.suffix == ".ipynb" else path.read_bytes()
+                _add(zf, name, data, date)
     return output
+
+
+def kernel_metadata() -> dict:
+    """The notebook metadata JupyterLab writes once a python3 kernel (ipykernel) has started on
+    this Python: its kernelspec and the kernel's ``language_info``."""
+    from ipykernel.ipkernel import IPythonKernel
+    from ipykernel.kernelspec import get_kernel_dict
+
+    spec = get_kernel_dict()
+    return {"kernelspec": {"display_name": spec["display_name"], "language": spec["language"],
+                           "name": "python3"},
+            "language_info": dict(IPythonKernel.language_info)}
+
+
+def as_jupyter_saves(path: Path) -> bytes:
+    """A notebook as JupyterLab saves it after opening it and starting its kernel (the
+    kernel's metadata, nbformat's layout), so that opening it does not mark it modified.
+    The Python version in ``language_info`` is the one building the bundle."""
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    nb.metadata.update(kernel_metadata())
+    return (nbformat.writes(nb) + "\n").encode()

@@ -57,6 +57,8 @@ def kernel_env(home: Path, extra: dict | None = None) -> dict:
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
         "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "NBGRADER_EXECUTION": "autograde",
+        # no progress bars: tqdm's (a student's too) default to disabled, course.train shows none
+        "TQDM_DISABLE": "1", "COURSE_GRADING": "1",
     }
     env.update(extra or {})
     return env

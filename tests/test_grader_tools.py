@@ -230,3 +230,25 @@ def test_canvas_export_input_errors_say_how_to_fix_them(graded, tmp_path, capsys
     assert "expected ASSIGNMENT=COLUMN" in capsys.readouterr().err
     assert cli.main(["--workdir", str(tmp / "work"), "export", "--roster", str(roster)]) == 2
     assert "are for --format canvas" in capsys.readouterr().err
+
+
+def test_untouched_exercise_reads_not_attempted_yet(tmp_path, capsys):
+    """validate and the feedback page say "not attempted yet" for a stub, not NotImplementedError."""
+    from grader import feedback
+
+    src = tmp_path / "solutions"
+    synthetic.make_fixture_source(src)
+    nb = synthetic.fixture_notebook()
+    nb.cells[5].source = ('def scale(x, k):\n    """Return k * x."""\n'
+                          '    raise NotImplementedError()')
+    path = tmp_path / f"{FIX}.ipynb"
+    nbformat.write(nb, str(path))
+    assert cli.main(["--source-dir", str(src), "validate", str(path), "--cell-timeout", "20"]) == 1
+    out = capsys.readouterr().out
+    assert "TODO  scale (3 points): not attempted yet" in out and "PASS  add" in out
+    record = {"assignment": FIX, "student": "dee", "status": "graded", "score": 6, "max_score": 10,
+              "cells": [{"grade_id": "test_scale", "name": "Checks scale().", "points": 0,
+                         "max_points": 4, "status": "failed",
+                         "message": "not attempted yet: scale still raises NotImplementedError"}]}
+    page = feedback.render(record)
+    assert "<td class='todo'>not attempted yet: scale still raises" in page and "failed:" not in page

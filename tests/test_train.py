@@ -519,3 +519,40 @@ def test_in_place_path_with_a_weight_assigned_in_another_layout(name):
     assert same_array
     for k, p in pure.params.items():
         np.testing.assert_allclose(fast.params[k], p, rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+def test_no_progress_bar_in_a_grading_kernel(capsys, monkeypatch):
+    """The grader sets COURSE_GRADING in its kernels: no bar there, not even with verbose=True
+    (a bar on stderr is output the grading should not have to read)."""
+    X, y = separable_data(np.random.default_rng(12), n=30)
+    monkeypatch.setenv("COURSE_GRADING", "1")
+    train(SoftmaxRegression(2, 3), X, y, epochs=2, batch_size=10,
+          rng=np.random.default_rng(0), verbose=True)
+    shown = capsys.readouterr()
+    assert shown.out == "" and shown.err == ""
+
+
+def test_progress_bar_is_tqdm_auto():
+    """tqdm.auto: a widget in JupyterLab (ipywidgets is a dependency), text elsewhere."""
+    import tqdm.auto
+
+    import course.train
+
+    assert course.train.tqdm is tqdm.auto.tqdm
+
+
+def test_grading_kernel_environment_silences_every_tqdm_bar(tmp_path):
+    """A student's own ``tqdm`` loop prints nothing in the grader's kernel environment."""
+    import subprocess
+    import sys
+
+    from grader.execute import kernel_env
+
+    code = ("from tqdm import tqdm\nfrom tqdm.auto import tqdm as auto\n"
+            "for _ in tqdm(range(3)): pass\nfor _ in auto(range(3)): pass\n")
+    done = subprocess.run([sys.executable, "-c", code], env=kernel_env(tmp_path),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "" and done.stdout == ""
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=60)
+    assert "3/3" in plain.stderr                      # the same loop outside a grading kernel
