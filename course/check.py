@@ -20,7 +20,8 @@ from pathlib import Path
 
 __all__ = ["CELL_TIMEOUT", "NOTEBOOK_TIMEOUT", "check_notebook", "main", "report"]
 
-#: the grader's limits per cell and per notebook (tests/test_course_check.py keeps them equal)
+#: the grader's limits per cell and per notebook, in CPU seconds (tests/test_course_check.py
+#: keeps them equal); here they are applied to wall-clock time, the stricter of the two
 CELL_TIMEOUT = 300.0
 NOTEBOOK_TIMEOUT = 900.0
 
@@ -128,7 +129,8 @@ def report(name: str, exercises: list[dict], first_error: dict | None, seconds: 
               f"({first_error['first_line']}): {first_error['error']}", file=out)
     verdict = "within" if seconds <= NOTEBOOK_TIMEOUT else "OVER"
     print(f"  took {seconds:.1f} s: {verdict} the grader's {NOTEBOOK_TIMEOUT:.0f} s for the "
-          f"notebook ({CELL_TIMEOUT:.0f} s per cell)", file=out)
+          f"notebook ({CELL_TIMEOUT:.0f} s per cell; the grader counts CPU time, which is at "
+          "most this wall-clock time)", file=out)
     ok = first_error is None and all(e["status"] == "passes" for e in exercises) \
         and seconds <= NOTEBOOK_TIMEOUT
     return 0 if ok else 1
