@@ -53,8 +53,8 @@ def _print_train(label, r):
               f"{_secs(r['torch_s_cpu'])} s: course/torch {r['ratio_vs_torch_cpu']:.2f} (median "
               f"of {_secs(r['ratios_cpu'])})", flush=True)
     print(f"    GEMM fraction of that path: {r['gflops']:.1f} GFLOP/s (products executed, "
-          f"evaluation included) against {r['gemm_gflops']:.1f} GFLOP/s for a 2048 x 2048 "
-          f"float32 A @ B between the turns: {r['gemm_fraction']:.2f}; by CPU time "
+          f"evaluation included) against {r['gemm_gflops']:.1f} GFLOP/s for a {r['gemm_n']} x "
+          f"{r['gemm_n']} float32 A @ B between the turns: {r['gemm_fraction']:.2f}; by CPU time "
           f"{r['gflops_cpu']:.1f} against {r['gemm_gflops_cpu']:.1f}: "
           f"{r['gemm_fraction_cpu']:.2f}", flush=True)
 

@@ -336,6 +336,7 @@ def train_vs_torch(data, optimizer, *, rounds=3, epochs=1, n_train=50_000, batch
     flops = train_flops(dims, len(split[0][1]), len(y_val), epochs)
     result = {
         "optimizer": optimizer, "threads": threads, "rounds": rounds, "epochs": epochs,
+        "gemm_n": gemm_n,
         "n_train": len(split[0][1]), "acc_course": ours["val_acc"][-1], "ratio_vs_torch": None,
         "ratio_vs_torch_cpu": None,
     }
