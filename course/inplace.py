@@ -51,6 +51,10 @@ class Dense:
         """The gradient as an array (``g`` itself; ``out`` is not needed)."""
         return self.g
 
+    def rows(self, s, out):
+        """Rows ``s`` of the gradient (a view of ``g``; ``out`` is not needed)."""
+        return self.g[s]
+
 
 class Product:
     """A weight gradient dW = x^T dz (+ penalty) that has not been computed yet.
@@ -85,6 +89,13 @@ class Product:
             out += self.penalty
         return out
 
+    def rows(self, s, out):
+        """Rows ``s`` of dW, x[:, s]^T dz (+ penalty[s]), computed into ``out`` and returned."""
+        np.matmul(self.x[:, s].T, self.dz, out=out)
+        if self.penalty is not None:
+            out += self.penalty[s]
+        return out
+
 
 def _gemm_into(c, x, dz, alpha, beta):
     """c <- alpha * x^T dz + beta * c in place, as one BLAS gemm call.
@@ -113,16 +124,53 @@ def _state(config, name, w):
 
 
 class Scratch:
-    """Work arrays shaped like one parameter, allocated on first use and reused every step."""
+    """Work arrays shaped like one parameter, allocated on first use and reused every step.
+
+    ``work[k]`` is shaped like the whole parameter, ``work.block(k, rows)`` like ``rows`` of
+    its leading rows.
+    """
 
     def __init__(self, like):
         self.like = like
         self.arrays = []
+        self.blocks = {}
 
     def __getitem__(self, k):
         while len(self.arrays) <= k:
             self.arrays.append(np.empty_like(self.like))
         return self.arrays[k]
+
+    def block(self, k, rows):
+        key = (k, rows)
+        if key not in self.blocks:
+            self.blocks[key] = np.empty((rows,) + self.like.shape[1:], dtype=self.like.dtype)
+        return self.blocks[key]
+
+
+#: Elements per block of the element-wise updates (RMSProp, Adam). Their dozen or so passes
+#: over a parameter and its state arrays run block by block, so the five arrays they touch
+#: stay in the core's cache between the passes; a weight gradient is computed block by block
+#: too. Each element still goes through the same operations in the same order.
+BLOCK = 1 << 16
+
+
+def _row_blocks(w, grad, work):
+    """Blocks of leading rows of ``w``: yields (index, dw, tmp) for each.
+
+    ``index`` selects the rows (``w[index]``, a view), ``dw`` is the gradient of those rows
+    (owned by the update: it may be overwritten) and ``tmp`` a work array shaped like it. A
+    parameter of at most ``BLOCK`` elements, or without rows, is one block.
+    """
+    rows = w.shape[0] if w.ndim else 1
+    per_block = max(1, BLOCK // max(1, w.size // max(rows, 1)))
+    if w.ndim == 0 or rows <= per_block:
+        yield ..., grad.array(work[0]), work[1]
+        return
+    dw_block, tmp_block = work.block(0, per_block), work.block(1, per_block)
+    for start in range(0, rows, per_block):
+        stop = min(start + per_block, rows)
+        index = slice(start, stop)
+        yield index, grad.rows(index, dw_block[:stop - start]), tmp_block[:stop - start]
 
 
 # Each twin: (w, grad, config, work) -> None, with grad a Dense or a Product and work a Scratch.
@@ -155,17 +203,18 @@ def rmsprop(w, grad, config, work):
     # s <- rho * s + (1 - rho) * dw**2;  w <- w - lr * dw / (sqrt(s) + eps)
     lr, rho = _hyper(config, "learning_rate"), _hyper(config, "decay_rate")
     eps = _hyper(config, "epsilon")
-    s = _state(config, "cache", w)
-    dw, tmp = grad.array(work[0]), work[1]
-    np.multiply(dw, dw, out=tmp)
-    tmp *= 1.0 - rho
-    s *= rho
-    s += tmp
-    np.sqrt(s, out=tmp)
-    tmp += eps
-    dw *= lr
-    dw /= tmp
-    w -= dw
+    cache = _state(config, "cache", w)
+    for index, dw, tmp in _row_blocks(w, grad, work):
+        s, w_block = cache[index], w[index]
+        np.multiply(dw, dw, out=tmp)
+        tmp *= 1.0 - rho
+        s *= rho
+        s += tmp
+        np.sqrt(s, out=tmp)
+        tmp += eps
+        dw *= lr
+        dw /= tmp
+        w_block -= dw
 
 
 def adam(w, grad, config, work):
@@ -173,22 +222,23 @@ def adam(w, grad, config, work):
     # w <- w - lr * (m / (1 - b1**t)) / (sqrt(v / (1 - b2**t)) + eps)
     lr, eps = _hyper(config, "learning_rate"), _hyper(config, "epsilon")
     beta1, beta2 = _hyper(config, "beta1"), _hyper(config, "beta2")
-    m, v = _state(config, "m", w), _state(config, "v", w)
+    m_all, v_all = _state(config, "m", w), _state(config, "v", w)
     t = config["t"] = int(config.get("t", 0)) + 1
-    dw, tmp = grad.array(work[0]), work[1]
-    m *= beta1
-    m += np.multiply(dw, 1.0 - beta1, out=tmp)
-    dw *= dw
-    dw *= 1.0 - beta2
-    v *= beta2
-    v += dw
-    np.divide(v, 1.0 - beta2**t, out=tmp)
-    np.sqrt(tmp, out=tmp)
-    tmp += eps
-    np.divide(m, 1.0 - beta1**t, out=dw)
-    dw *= lr
-    dw /= tmp
-    w -= dw
+    for index, dw, tmp in _row_blocks(w, grad, work):
+        m, v, w_block = m_all[index], v_all[index], w[index]
+        m *= beta1
+        m += np.multiply(dw, 1.0 - beta1, out=tmp)
+        dw *= dw
+        dw *= 1.0 - beta2
+        v *= beta2
+        v += dw
+        np.divide(v, 1.0 - beta2**t, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        tmp += eps
+        np.divide(m, 1.0 - beta1**t, out=dw)
+        dw *= lr
+        dw /= tmp
+        w_block -= dw
 
 
 #: The in-place twin of each of ``course.optim``'s updates, keyed by the functions that

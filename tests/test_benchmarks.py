@@ -108,3 +108,20 @@ def test_course_train_runs_the_in_place_path(monkeypatch):
     init = FullyConnectedNet([8, 16, 4], rng=np.random.default_rng(6))
     training.course_train(init, ((X, y), (X, y)), "adam", 0.01, epochs=1, batch_size=10, seed=0)
     assert calls == [True]
+
+
+def test_train_vs_torch_reports_both_clocks_and_run_all_prints_them(capsys):
+    """A tiny run of benchmark 2/3 (no timing asserted): every figure run_all prints is there."""
+    from benchmarks import run_all
+
+    X, y = _digits_like(400, 784, 10, 7)
+    data = ((X[:300], y[:300]), (X[300:], y[300:]), None)
+    result = training.train_vs_torch(data, "adam", rounds=1, n_train=256, gemm_n=64,
+                                     gemm_repeats=1)
+    assert len(result["course_s"]) == len(result["course_s_cpu"]) == 1
+    for key in ("gflops", "gemm_gflops", "gemm_fraction"):
+        assert result[key] > 0 and result[key + "_cpu"] > 0
+    assert (result["ratio_vs_torch"] is None) == (result["ratio_vs_torch_cpu"] is None)
+    run_all._print_train("3", result)
+    out = capsys.readouterr().out
+    assert "64 x 64 float32 A @ B" in out and "by CPU time" in out
