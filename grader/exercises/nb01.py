@@ -62,6 +62,8 @@ def check_mse_loss(mse_loss):
                      rtol=1e-9, atol=1e-12,
                      hint="sum the squared errors over all entries, then divide by 2N where N "
                           "is the number of rows (examples), not the number of entries.")
+        check_true(np.ndim(loss) == 0, f"mse_loss must return one number (a float), not an "
+                                       f"array of shape {np.shape(loss)}.")
     check_scalar("loss when y_hat == y", mse_loss(np.ones((3, 2)), np.ones((3, 2))), 0.0,
                  atol=1e-12)
 
@@ -110,6 +112,12 @@ def check_gradient_descent_step(gradient_descent_step):
                     hint="the bias takes a step too: b - learning_rate * db.")
         for name, before, after in zip(("W", "b", "dW", "db"), (W, b, dW, db), args):
             _unchanged(name, before, after)
+    rng = rng_for("gradient_descent_step", 99)   # float32 parameters stay float32
+    W, b, dW, db = (rng.normal(size=s).astype(np.float32) for s in [(3, 2), 2, (3, 2), 2])
+    ref_W, ref_b = linear.gradient_descent_step(W, b, dW, db, 0.1)
+    out = gradient_descent_step(*copies(W, b, dW, db), 0.1)
+    check_array("new W for float32 parameters", out[0], ref_W, rtol=1e-6, atol=1e-7)
+    check_array("new b for float32 parameters", out[1], ref_b, rtol=1e-6, atol=1e-7)
 
 
 def _id_data(N, D, M):
@@ -195,6 +203,8 @@ def check_standardize(fit_standardizer, standardize, standardize_split):
         X = means[:D] + scales[:D] * rng.normal(size=(N, D))
         if case == 1:
             X[:, 1] = 7.5  # a constant feature: its std is replaced by 1
+        if case == 2:      # a feature constant up to rounding noise: std below 1e-8, also 1
+            X[:, 2] = 7.5 + 1e-10 * rng.normal(size=N)
         ref_mean, ref_std = regularization.fit_standardizer(X)
         out = fit_standardizer(*copies(X))
         check_true(isinstance(out, tuple) and len(out) == 2,
@@ -239,11 +249,13 @@ def check_fit_gradient_descent(fit_gradient_descent):
         gradient_descent_step=linear.gradient_descent_step,
         iterate_minibatches=train.iterate_minibatches, mse_loss=_loss_value)
     cases = [(40, 3, 1, 8, 0.1, 4), (30, 2, 2, 7, 0.2, 3), (10, 4, 3, 1, 0.05, 2),
-             (25, 3, 1, 25, 0.3, 5)]
+             (25, 3, 1, 25, 0.3, 5), (20, 2, 1, 5, 0.1, 2)]
     for case, (N, D, M, batch_size, lr, epochs) in enumerate(cases):
         X, _, _, _ = _linear_case("fit_gradient_descent", case, N, D, M)
         X = (X - X.mean(axis=0)) / X.std(axis=0)
         y = X @ rng_for("fit_gradient_descent", 100 + case).normal(size=(D, M)) + 0.5
+        if case == 4:   # float32 data: the parameters are float32 too
+            X, y = X.astype(np.float32), y.astype(np.float32)
         seed = 1000 + case
         W, b, hist = linear.fit_gradient_descent(X, y, learning_rate=lr, epochs=epochs,
                                                  batch_size=batch_size,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from course import losses, train
-from course.checks import check_scalar, check_shape, check_true
+from course.checks import check_scalar, check_true
 from course.gradcheck import numerical_gradient, relative_error
 from grader.exercises.common import check_array, copies, rng_for, with_reference_globals
 from grader.registry import Bug, Exercise
@@ -56,7 +56,10 @@ def check_softmax(softmax):
                 rtol=1e-7, atol=1e-12,
                 hint="subtract the maximum of each row (axis=1, keepdims=True) before np.exp; "
                      "without the shift exp overflows, with one global maximum whole rows underflow to 0/0.")
-    check_shape("probs of a single row", softmax(np.array([[1e4, 0.0, -1e4]])), (1, 3))
+    for row in ([[1e4, 0.0, -1e4]], [[0.0, 1000.0, 3.0]]):   # one row spanning thousands
+        wide = np.array(row)
+        check_array(f"probs of the single row {row[0]}", softmax(wide.copy()), losses.softmax(wide),
+                    rtol=1e-7, atol=1e-12, hint="shift by the row's maximum, not its minimum.")
     scores = np.arange(12.0).reshape(3, 4)
     original = scores.copy()
     softmax(scores)
@@ -160,6 +163,11 @@ def check_accuracy(accuracy):
         where = f"on a hidden input with N={n}, C={c}"
         check_scalar(f"accuracy {where}", got, expected, rtol=1e-12,
                      hint="the mean of (np.argmax(scores, axis=1) == y), a fraction in [0, 1].")
+    ties = np.array([[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [3.0, 3.0, 3.0], [0.5, 0.0, 0.5]])
+    y = np.array([1, 2, 0, 2])
+    check_scalar("accuracy with tied top scores", accuracy(*copies(ties, y)),
+                 train.accuracy(ties, y), rtol=1e-12,
+                 hint="a tie predicts the first of the tied classes, as np.argmax does.")
 
 
 # ---------------------------------------------------------------- catalogued bugs

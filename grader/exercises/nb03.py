@@ -11,6 +11,7 @@ Checks run in the grader's process; the student's functions reach them as proxie
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from course import activations, graph, init, layers, network
 from course.checks import check_scalar, check_shape, check_true
@@ -91,11 +92,24 @@ def check_relu(relu_forward, relu_backward):
 def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
     """Hidden tests for the leaky ReLU pair with the default and other slopes."""
     _check_activation("leaky_relu", leaky_relu_forward, leaky_relu_backward, alphas=(None, 0.3, 0.05))
+    _check_at_zero("leaky_relu", leaky_relu_forward, leaky_relu_backward, 0.3)
 
 
 def check_elu(elu_forward, elu_backward):
     """Hidden tests for the ELU pair with the default and other alphas."""
     _check_activation("elu", elu_forward, elu_backward, alphas=(None, 0.4, 2.5))
+    _check_at_zero("elu", elu_forward, elu_backward, 2.5)
+
+
+def _check_at_zero(name, fwd, bwd, alpha):
+    """The derivative at exactly z = 0 is the z <= 0 branch's, as the docstrings say."""
+    z = np.array([[0.0, -0.0, 1.5, -2.0]])
+    _, cache = _pair(fwd(z.copy(), alpha=alpha), f"{name}_forward")
+    ref_fwd = getattr(activations, f"{name}_forward")
+    ref_bwd = getattr(activations, f"{name}_backward")
+    check_array(f"dz at z = 0 with alpha={alpha}", bwd(np.full((1, 4), 3.0), cache),
+                ref_bwd(np.full((1, 4), 3.0), ref_fwd(z, alpha=alpha)[1]), rtol=1e-12,
+                hint="at exactly z = 0 use the slope of the z <= 0 side (the test is z > 0).")
 
 
 def check_j_forward_backward(j_forward_backward):
@@ -319,6 +333,11 @@ def check_initializers(xavier, he):
                        f"{std:.4g}, expected {want:.4g}.")
             check_true(abs(float(np.mean(W))) < 5 * want / np.sqrt(W.size),
                        f"{name}: the weights must have mean 0 (standard normal draws, scaled).")
+            # the distribution, not only its spread: false alarm rate 1e-6 for normal draws
+            p = stats.kstest(np.asarray(W, dtype=np.float64).ravel() / want, "norm").pvalue
+            check_true(p > 1e-6, f"{name}: the weights are not normally distributed "
+                                 f"(Kolmogorov-Smirnov p = {p:.1e} over {W.size} draws); draw "
+                                 "rng.standard_normal and scale, not a uniform or other law.")
         a = fn(7, 3, rng_for(name, 5))
         b = fn(7, 3, rng_for(name, 5))
         check_shape(f"{name}(7, 3, rng)", a, (7, 3))

@@ -64,6 +64,10 @@ def _check_optimizer(student_fn, reference_fn, exercise, hyper_cases, state_keys
             for key in state_keys:
                 check_true(key in s_cfg, f"config['{key}'] is missing {where}: store the state in config "
                                          "so the next call can use it.")
+                if isinstance(r_cfg[key], int):
+                    check_true(isinstance(s_cfg[key], (int, np.integer)),
+                               f"config['{key}'] {where} must be an integer count, got "
+                               f"{type(s_cfg[key]).__name__}.")
                 if np.ndim(r_cfg[key]) == 0:
                     check_scalar(f"config['{key}'] {where}", s_cfg[key], float(r_cfg[key]))
                 else:
@@ -94,10 +98,12 @@ def _check_optimizer(student_fn, reference_fn, exercise, hyper_cases, state_keys
 # ---------------------------------------------------------------- ewa
 def check_ewa(student_ewa):
     """Compare ewa() with course.optim.ewa on hidden sequences, with and without correction."""
-    cases = [(1, 0.9), (7, 0.5), (60, 0.98), (25, 0.0), (40, 0.999)]
+    cases = [(1, 0.9), (7, 0.5), (60, 0.98), (25, 0.0), (40, 0.999), (9, 0.8)]
     for case, (length, beta) in enumerate(cases):
         rng = rng_for("ewa", case)
         values = 5.0 + rng.standard_normal(length) * 2.0
+        if case == 5:   # integer measurements: the averages are still floats
+            values = rng.integers(0, 20, size=length)
         for corrected in (True, False):
             got = student_ewa(values.copy(), beta, bias_correction=corrected)
             want = optim.ewa(values, beta, bias_correction=corrected)
@@ -163,6 +169,10 @@ def check_lr_schedules(step_decay, exponential_decay, inverse_time_decay):
             check_scalar(f"step_decay on a hidden setting at epoch {epoch}", got, want, rtol=1e-9,
                          hint="drop ** (epoch // every): integer division, so the rate is constant "
                               "within a block.")
+    for epoch in range(0, 25):   # the docstring's defaults
+        check_scalar(f"step_decay with its default drop and every, at epoch {epoch}",
+                     step_decay(0.1, epoch), optim.step_decay(0.1, epoch), rtol=1e-9,
+                     hint="use the defaults drop and every of the docstring.")
     for lr0, k in [(0.1, 0.05), (1.0, 1.5), (0.003, 0.3)]:
         for epoch in [0, 1, 2, 5, 13, 40, 2.5]:
             got = exponential_decay(lr0, epoch, k=k)
