@@ -91,7 +91,8 @@ def check_relu(relu_forward, relu_backward):
 
 def check_leaky_relu(leaky_relu_forward, leaky_relu_backward):
     """Hidden tests for the leaky ReLU pair with the default and other slopes."""
-    _check_activation("leaky_relu", leaky_relu_forward, leaky_relu_backward, alphas=(None, 0.3, 0.05))
+    _check_activation("leaky_relu", leaky_relu_forward, leaky_relu_backward,
+                      alphas=(None, 0.3, 0.05, 2.0))   # any float slope, also above 1
     _check_at_zero("leaky_relu", leaky_relu_forward, leaky_relu_backward, 0.3)
 
 

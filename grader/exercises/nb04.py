@@ -80,6 +80,9 @@ def _check_optimizer(student_fn, reference_fn, exercise, hyper_cases, state_keys
     r_w, r_cfg = reference_fn(w.copy(), dw.copy(), {})
     for start in (None, {}):
         s_w, s_cfg = _call(student_fn, w, dw, start, exercise)
+        missing = sorted(set(r_cfg) - set(start if start is not None else r_cfg))
+        check_true(not missing, f"{exercise} returned a new config but left the caller's dict without "
+                                f"{missing}: update the dict it was given and return that same dict.")
         check_array(f"w after one update with config={start!r} (default hyperparameters)", s_w, r_w,
                     rtol=1e-6, atol=1e-10, hint="use the default hyperparameters given in the docstring.")
         for key, value in r_cfg.items():

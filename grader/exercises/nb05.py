@@ -12,6 +12,7 @@ student's answers match a catalogued bug's.
 from __future__ import annotations
 
 import numpy as np
+from scipy import stats
 
 from course import layers, regularization
 from course.checks import as_plain_array, check_scalar, check_shape, check_true
@@ -28,6 +29,8 @@ def check_standardize(fit_standardizer, standardize):
         rng = rng_for("standardize", case)
         X = rng.standard_normal((n, d)) * rng.uniform(0.1, 10, d) + rng.uniform(-5, 5, d)
         X[:, 0] = 2.5                                     # a constant feature
+        if n > 1:                                         # constant up to noise: std < 1e-8, also 1
+            X[:, -1] = -1.25 + 1e-10 * rng.standard_normal(n)
         mean, std = fit_standardizer(X.copy())
         r_mean, r_std = regularization.fit_standardizer(X)
         check_array(f"mean on a hidden input of shape {(n, d)}", mean, r_mean, rtol=1e-8,
@@ -115,6 +118,7 @@ def check_early_stopping(run):
         (1, 0.0, [0.5, 0.6, 0.6, 0.7]),
         (2, 0.05, [0.5, 0.54, 0.56, 0.62, 0.6, 0.66, 0.65]),
         (4, 0.0, [0.9, 0.8, 0.91, 0.7, 0.7, 0.7, 0.7, 0.95]),
+        (2, 0.0, [-2.3, -1.7, -1.9, -1.2, -1.25, -1.3]),   # a negated loss: every value below 0
     ]
     for case, (patience, min_delta, values) in enumerate(sequences):
         rng = rng_for("early_stopping", case)
@@ -195,6 +199,10 @@ def check_dropout(dropout_forward, dropout_backward):
         mask = as_plain_array("cache[0] (the mask)", cache[0])
         check_array("x * mask (the mask stored in the cache)", x * mask, out, rtol=1e-5,
                     hint="store the mask you multiplied by (entries 0 or 1 / keep_prob) as cache[0].")
+        again, _ = dropout_forward(x.copy(), keep_prob, "train", np.random.default_rng(case))
+        check_true(bool(np.array_equal(as_plain_array("out", again), out)),
+                   "two calls with identically seeded generators gave different masks: draw the mask "
+                   "from the rng argument only.")
         out2, _ = dropout_forward(x.copy(), keep_prob, "train", np.random.default_rng(100 + case))
         if keep_prob < 1:
             check_true(not np.array_equal(np.asarray(out2) != 0, kept),
@@ -309,6 +317,19 @@ def check_batchnorm_forward(batchnorm_forward):
                         hint="test mode must leave the running averages alone.")
             check_array("running_var after a test-mode call", s_param["running_var"], t_var,
                         hint="test mode must leave the running averages alone.")
+    # a bn_param without running averages: they start at zeros and ones and are stored in it
+    rng = rng_for("batchnorm_forward", 10)
+    x = rng.standard_normal((6, 4)) * 2.0 + 1.0
+    gamma, beta = rng.uniform(0.5, 2, 4), rng.standard_normal(4)
+    s_param, r_param = {"mode": "train"}, {"mode": "train"}
+    batchnorm_forward(x.copy(), gamma.copy(), beta.copy(), s_param)
+    layers.batchnorm_forward(x, gamma, beta, r_param)
+    for key in ("running_mean", "running_var"):
+        check_true(key in s_param, f"bn_param['{key}'] is missing after a train-mode call on a bn_param "
+                                   "that had no running averages: start from the defaults (zeros and "
+                                   "ones) and store the updated averages in bn_param.")
+        check_array(f"bn_param['{key}'] after a first train-mode call without running averages",
+                    s_param[key], r_param[key], rtol=1e-6, atol=1e-10)
 
 
 def check_batchnorm_backward(batchnorm_backward):
@@ -374,6 +395,11 @@ def check_augment(shift_images, add_noise):
     check_scalar("the standard deviation of the added noise (std=0.05)", diff.std(), 0.05, rtol=0.03,
                  hint="add std * rng.standard_normal(X.shape): additive Gaussian noise with that standard deviation.")
     check_scalar("the mean of the added noise", diff.mean(), 0.0, atol=0.002, hint="the noise must have zero mean.")
+    # Gaussian, not just the right mean and std: Kolmogorov-Smirnov on 39,200 draws (no pixel is
+    # clipped: X lies 6 standard deviations inside [0, 1]); a correct draw fails with p < 1e-6 only
+    p_normal = stats.kstest(diff.ravel() / 0.05, "norm").pvalue
+    check_true(p_normal > 1e-6, f"the added noise is not normally distributed (Kolmogorov-Smirnov p = "
+                                f"{p_normal:.1e}): draw it with rng.standard_normal, times std.")
     again = as_plain_array("add_noise", add_noise(X.copy(), 0.05, np.random.default_rng(3)))
     check_true(bool(np.array_equal(again, out)),
                "two calls with identically seeded generators gave different noise: draw it from the rng argument.")

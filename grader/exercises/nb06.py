@@ -22,8 +22,10 @@ from course.checks import as_plain_array, check_shape, check_true
 from grader.exercises.common import check_array, copies, rng_for
 from grader.registry import Bug, Exercise
 
-#: the accuracy the capstone network must reach on the MNIST test set
-CAPSTONE_THRESHOLD = 0.98
+#: the accuracy the capstone network must reach on the MNIST test set: the tuned SVM's 98.5%
+CAPSTONE_THRESHOLD = 0.985
+#: images of the small run that checks what build_and_train trains on (train, validation, eval)
+LEAK_RUN_SIZE = 2000
 #: bit weights of the four-bit code, most significant bit first
 BIT_WEIGHTS = np.array([8, 4, 2, 1])
 
@@ -153,6 +155,11 @@ def check_four_bit_decode(four_bit_decode_fn):
         check_array(f"y_pred {where}", arr, expected, rtol=0, atol=0,
                     hint="threshold each output at 0.5, then y = 8*b0 + 4*b1 + 2*b2 + b3.")
         _unchanged("outputs", outputs, args[0])
+    # ties: an output of exactly 0.5 does not exceed 0.5, so its bit is 0
+    outputs = np.array([[0.5, 0.5, 0.5, 0.5], [1.0, 0.5, 0.0, 0.5000001], [0.0, 1.0, 0.5, 1.0]])
+    check_array("y_pred for outputs of exactly 0.5 (a bit is 1 only above 0.5)",
+                _integer_labels("y_pred", four_bit_decode_fn(outputs.copy()), 3),
+                four_bit_decode(outputs), rtol=0, atol=0)
 
 
 def _probs(rng, n, c):
@@ -188,15 +195,33 @@ def check_worst_mistakes(worst_mistakes_fn):
     check_shape("indices when every prediction is right", out, (0,))
 
 
-def check_build_and_train(predict):
-    """The trained capstone model's test accuracy on MNIST is at least 98.0%.
+def _capstone_runner(predict, build_and_train):
+    """Plain functions for the kernel boundary: the notebook's trained model's ``predict``, and
+    ``train_and_predict(X_train, y_train, X_val, y_val, seed, X_eval) -> scores`` of a model that
+    the student's ``build_and_train`` trains on the data it is handed."""
+    def train_and_predict(X_train, y_train, X_val, y_val, seed, X_eval):
+        model = build_and_train(X_train, y_train, X_val, y_val, np.random.default_rng(seed))
+        return model.predict(X_eval)
+    return predict, train_and_predict
+
+
+def check_build_and_train(predict, train_and_predict):
+    """The trained capstone model reaches 98.5% test accuracy on MNIST, and build_and_train
+    learns from its training set only.
+
+    The second part trains once more, on 2,000 training images, with 2,000 validation images
+    whose labels are shifted by a hidden k (digit d labelled (d + k) mod 10). A model that only
+    monitors the validation set predicts the true digits of unseen test images; one that trains
+    on the validation set predicts the shifted ones.
 
     Parameters
     ----------
     predict : callable
-        The trained model's ``predict(X) -> scores (N, 10)``; called once, on the test images.
+        The notebook's trained model's ``predict(X) -> scores (N, 10)``.
+    train_and_predict : callable
+        ``build_and_train`` on the data given, then ``predict`` on ``X_eval`` (``_capstone_runner``).
     """
-    _, _, (X_test, y_test) = data.load_mnist()
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = data.load_mnist()
     scores = predict(X_test.copy())
     arr = as_plain_array("scores on the test images", scores)
     check_shape("scores on the test images", arr, (X_test.shape[0], 10))
@@ -208,6 +233,22 @@ def check_build_and_train(predict):
                f"test accuracy {100 * acc:.2f}% is below the required {100 * CAPSTONE_THRESHOLD:.1f}%. "
                "Compare your validation curve with the reference's: more epochs, Adam with a "
                "decaying learning rate, augmentation and dropout usually close the gap.")
+    rng = rng_for("build_and_train")
+    n = LEAK_RUN_SIZE
+    tr, va, ev = (rng.choice(len(y), n, replace=False) for y in (y_train, y_val, y_test))
+    shift = int(rng.integers(1, 10))
+    small = train_and_predict(X_train[tr], y_train[tr], X_val[va], (y_val[va] + shift) % 10,
+                              int(rng.integers(2**31)), X_test[ev])
+    small = as_plain_array("scores of the model trained on 2,000 hidden training images", small)
+    check_shape("scores of the model trained on 2,000 hidden training images", small, (n, 10))
+    true_acc = train.accuracy(small, y_test[ev])
+    shifted_acc = train.accuracy(small, (y_test[ev] + shift) % 10)
+    check_true(shifted_acc < 0.2 and true_acc > 0.5,
+               "build_and_train must learn from X_train and y_train only and use the validation set "
+               "for monitoring and early stopping: trained on 2,000 hidden training images, with "
+               "validation labels that differ from the true digits, your model predicted the "
+               f"validation labelling on {100 * shifted_acc:.0f}% of unseen test images and the true "
+               f"digit on {100 * true_acc:.0f}%.")
 
 
 # ---------------------------------------------------------------- catalogued bugs
@@ -322,7 +363,8 @@ EXERCISES = [
     Exercise("test_four_bit_decode", points=5, check=check_four_bit_decode,
              functions=('four_bit_decode',)),
     Exercise("test_build_and_train", points=20, check=check_build_and_train, diagnosable=False,
-             functions=('capstone_model.predict',)),
+             functions=('capstone_model.predict', 'build_and_train'), adapter=_capstone_runner,
+             budget=10.0),
     Exercise("test_worst_mistakes", points=10, check=check_worst_mistakes,
              functions=('worst_mistakes',)),
 ]
