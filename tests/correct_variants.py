@@ -10,6 +10,12 @@ or copy their inputs defensively. ``tests/test_correct_variants.py`` grades each
 grading path and requires full marks: a valid solution must never lose points.
 
 Notebook 06's capstone ``build_and_train`` (minutes of training) is not varied here.
+
+Left out because the hidden checks reject them although they follow the docstrings (false
+positives, reported for the checks to be fixed): ``four_bit_encode`` returning float32 bits
+(the docstring asks for "ndarray ... of float"; the check demands float64), and
+``gradient_descent_step`` returning float64 arrays for float32 parameters (the docstring states
+no dtype; the check demands float32).
 """
 
 # ---------------------------------------------------------------------------------------------
@@ -1844,36 +1850,300 @@ def worst_mistakes(probs, y, k):
 ''',
 }
 
+
+# ---------------------------------------------------------------------------------------------
+# Choices the docstrings leave open, which a stricter check could wrongly pin down: NumPy
+# scalars where a float is asked for (np.float64 is a float), another valid random draw from
+# the same rng, state updated in place, other dtypes for integer or float results, other
+# (equally valid) signs of the principal directions, the exact loss without the 1e-12 clip of
+# cross_entropy (softmax_cross_entropy's docstring has none).
+# ---------------------------------------------------------------------------------------------
+
+NB01_EDGE = {
+    "mse_loss": '''
+def mse_loss(y_hat, y):
+    return np.sum((y_hat - y) ** 2) / (2 * y.shape[0])           # an np.float64
+''',
+    "iterate_minibatches": '''
+def iterate_minibatches(X, y, batch_size, rng=None, shuffle=True):
+    N = X.shape[0]
+    order = np.argsort(rng.random(N)) if shuffle else np.arange(N)   # another random order
+    for s in range(0, N, batch_size):
+        idx = order[s:s + batch_size]
+        yield X[idx], y[idx]
+''',
+    "standardize": '''
+def fit_standardizer(X):
+    mean = np.mean(X, axis=0)
+    std = np.std(X, axis=0)
+    return mean, np.where(std <= 1e-8, np.ones_like(std), std)
+
+
+def standardize(X, mean, std):
+    return np.divide(np.subtract(X, mean), std)
+
+
+def standardize_split(X_train, X_test):
+    mean, std = fit_standardizer(X_train)
+    return standardize(X_train, mean, std), standardize(X_test, mean, std)
+''',
+}
+
+NB02_EDGE = {
+    "softmax_cross_entropy": '''
+def softmax_cross_entropy(scores, y):
+    # log-softmax directly: the exact loss of the docstring, no clipping
+    N = scores.shape[0]
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = float(-log_probs[np.arange(N), y].mean())
+    dscores = np.exp(log_probs)
+    dscores[np.arange(N), y] -= 1.0
+    return loss, dscores / N
+''',
+    "cross_entropy": '''
+def cross_entropy(probs, y):
+    p = probs[np.arange(len(y)), y]
+    return -np.mean(np.log(np.clip(p, 1e-12, 1.0)))                # an np.float64
+''',
+    "accuracy": '''
+def accuracy(scores, y):
+    return np.mean(np.argmax(scores, axis=1) == y)                 # an np.float64
+''',
+}
+
+NB03_EDGE = {
+    "initializers": '''
+def xavier(fan_in, fan_out, rng, dtype=np.float64):
+    return rng.normal(0.0, np.sqrt(1.0 / fan_in), size=(fan_in, fan_out)).astype(dtype)
+
+
+def he(fan_in, fan_out, rng, dtype=np.float64):
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out)).astype(dtype)
+''',
+    "sigmoid": '''
+def sigmoid_forward(z):
+    # float32 in, float32 out
+    e = np.exp(-np.abs(z))
+    one = np.ones_like(e)
+    a = np.where(z >= 0, one, e) / (one + e)
+    return a, a
+
+
+def sigmoid_backward(da, cache):
+    return da * cache * (1 - cache)
+''',
+}
+
+NB04_EDGE = {
+    "momentum": '''
+def momentum(w, dw, config=None):
+    if config is None:
+        config = {}
+    config.setdefault("learning_rate", 1e-2)
+    config.setdefault("momentum", 0.9)
+    if config.get("velocity") is None:
+        config["velocity"] = np.zeros_like(w)
+    v = config["velocity"]                   # the state is updated in place
+    v *= config["momentum"]
+    v -= config["learning_rate"] * dw
+    return w + v, config
+''',
+    "adam": '''
+def adam(w, dw, config=None):
+    if config is None:
+        config = {}
+    for key, default in (("learning_rate", 1e-2), ("beta1", 0.9), ("beta2", 0.999),
+                         ("epsilon", 1e-8)):
+        config.setdefault(key, default)
+    if config.get("m") is None:
+        config["m"] = np.zeros_like(w)
+    if config.get("v") is None:
+        config["v"] = np.zeros_like(w)
+    config["t"] = config.get("t", 0) + 1
+    t = config["t"]
+    m, v = config["m"], config["v"]          # the state is updated in place
+    m *= config["beta1"]
+    m += (1 - config["beta1"]) * dw
+    v *= config["beta2"]
+    v += (1 - config["beta2"]) * dw * dw
+    m_hat = m / (1 - config["beta1"] ** t)
+    v_hat = v / (1 - config["beta2"] ** t)
+    return w - config["learning_rate"] * m_hat / (np.sqrt(v_hat) + config["epsilon"]), config
+''',
+    "lr_schedules": '''
+def step_decay(lr0, epoch, *, drop=0.5, every=10):
+    return lr0 * np.power(drop, epoch // every, dtype=np.float64)      # np.float64 results
+
+
+def exponential_decay(lr0, epoch, *, k):
+    return lr0 * np.exp(-k * epoch)
+
+
+def inverse_time_decay(lr0, epoch, *, k):
+    return np.float64(lr0) / (1 + k * epoch)
+''',
+    "ewa": '''
+def ewa(values, beta, bias_correction=True):
+    out = np.zeros(len(values))
+    v = 0.0
+    for t, theta in enumerate(values, 1):
+        v = beta * v + (1 - beta) * theta
+        out[t - 1] = v / (1 - beta ** t) if bias_correction else v
+    return out
+''',
+}
+
+NB05_EDGE = {
+    "batchnorm_forward": '''
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-5)
+    m = bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    rm = bn_param.setdefault("running_mean", np.zeros(D, dtype=x.dtype))
+    rv = bn_param.setdefault("running_var", np.ones(D, dtype=x.dtype))
+    if mode == "train":                      # the running averages are updated in place
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        rm *= m
+        rm += (1 - m) * mean
+        rv *= m
+        rv += (1 - m) * var
+    else:
+        mean, var = rm, rv
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std, mode)
+''',
+    "dropout": '''
+def dropout_forward(x, keep_prob, mode, rng):
+    if mode == "test":
+        return x, (None, mode)
+    # float32 uniforms for float32 activations: another stream from the same rng
+    u = rng.random(x.shape, dtype=np.float32) if x.dtype == np.float32 else rng.random(x.shape)
+    mask = ((u < keep_prob) / keep_prob).astype(x.dtype)
+    return x * mask, (mask, mode)
+
+
+def dropout_backward(dout, cache):
+    mask, mode = cache
+    return dout if mode == "test" else dout * mask
+''',
+    "pca_whitening": '''
+def fit_pca_whitening(X, n_components=None):
+    X = np.asarray(X, dtype=np.float64)
+    mean = X.mean(axis=0)
+    _, S, Vt = np.linalg.svd(X - mean, full_matrices=False)
+    # deterministic signs (as scikit-learn does): the largest entry of each direction > 0
+    signs = np.sign(Vt[np.arange(len(Vt)), np.abs(Vt).argmax(axis=1)])
+    Vt = Vt * signs[:, None]
+    k = len(S) if n_components is None else n_components
+    return mean, Vt[:k], S[:k] ** 2 / X.shape[0]
+
+
+def pca_whiten(X, mean, components, variances, eps=1e-5):
+    return (X - mean) @ components.T / np.sqrt(variances + eps)
+''',
+    "augment": '''
+def shift_images(X, dx, dy):
+    images = X.reshape(-1, 28, 28)
+    out = np.zeros_like(images)
+    if abs(dx) < 28 and abs(dy) < 28:
+        out[:, max(dy, 0):28 + min(dy, 0), max(dx, 0):28 + min(dx, 0)] = \\
+            images[:, max(-dy, 0):28 + min(-dy, 0), max(-dx, 0):28 + min(-dx, 0)]
+    return out.reshape(X.shape)
+
+
+def add_noise(X, std, rng):
+    # noise drawn in the dtype of the images: another stream from the same rng
+    dt = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    noise = rng.standard_normal(X.shape, dtype=dt)
+    return np.clip(X + std * noise, 0, 1).astype(X.dtype)
+''',
+}
+
+NB05_EDGE_FLOAT64 = {
+    "batchnorm_forward": '''
+def batchnorm_forward(x, gamma, beta, bn_param):
+    # float64 running averages whatever the dtype of x
+    mode = bn_param["mode"]
+    eps = bn_param.get("eps", 1e-5)
+    m = bn_param.get("momentum", 0.9)
+    D = x.shape[1]
+    rm = bn_param.get("running_mean", np.zeros(D))
+    rv = bn_param.get("running_var", np.ones(D))
+    if mode == "train":
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        bn_param["running_mean"] = m * rm + (1 - m) * mean
+        bn_param["running_var"] = m * rv + (1 - m) * var
+    else:
+        mean, var = rm, rv
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = (x - mean) * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std, mode)
+''',
+    "penalties": '''
+def l2_penalty(W, lam):
+    W64 = np.asarray(W, dtype=np.float64)     # float64 gradients
+    return 0.5 * lam * float(np.sum(W64 ** 2)), lam * W64
+
+
+def l1_penalty(W, lam):
+    W64 = np.asarray(W, dtype=np.float64)
+    return lam * float(np.sum(np.abs(W64))), lam * np.sign(W64)
+''',
+}
+
+NB06_EDGE = {
+    "darkness_predict": '''
+def darkness_predict(X, means):
+    d = X.mean(axis=1)
+    return np.abs(d[:, None] - means[None, :]).argmin(axis=1).astype(np.int32)
+''',
+    "four_bit_decode": '''
+def four_bit_decode(outputs):
+    weights = np.array([8, 4, 2, 1], dtype=np.int32)
+    return ((outputs > 0.5) * weights).sum(axis=1, dtype=np.int32)
+''',
+}
+
 VARIANTS = {
     "01_linear_regression": [
         ("einsum", NB01_EINSUM),
         ("loops", NB01_LOOPS),
         ("dtype_preserving", NB01_DTYPE),
+        ("open_choices", NB01_EDGE),
     ],
     "02_softmax_regression": [
         ("broadcast_logsumexp", NB02_BROADCAST),
         ("loops", NB02_LOOPS),
         ("defensive_copies", NB02_DEFENSIVE),
+        ("open_choices", NB02_EDGE),
     ],
     "03_backpropagation": [
         ("vectorized", NB03_VECTOR),
         ("masks_and_loops", NB03_MASKS),
         ("defensive_copies", NB03_DEFENSIVE),
+        ("open_choices", NB03_EDGE),
     ],
     "04_optimizers": [
         ("filter_and_paper_adam", NB04_FILTER),
         ("loops_dtype_preserving", NB04_LOOPS),
         ("defensive_copies", NB04_DEFENSIVE),
+        ("open_choices", NB04_EDGE),
     ],
     "05_regularization": [
         ("einsum_eigh", NB05_EINSUM),
         ("loops", NB05_LOOPS),
         ("defensive_copies", NB05_DEFENSIVE),
+        ("open_choices", NB05_EDGE),
+        ("float64_state", NB05_EDGE_FLOAT64),
     ],
     "06_mnist": [
         ("bincount", NB06_BINCOUNT),
         ("loops", NB06_LOOPS),
         ("dtype_preserving", NB06_DTYPE),
         ("one_hot_einsum", NB06_ONEHOT),
+        ("int32_results", NB06_EDGE),
     ],
 }
