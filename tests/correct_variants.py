@@ -772,8 +772,8 @@ def relu_backward(da, cache):
 ''',
     "leaky_relu": '''
 def leaky_relu_forward(z, alpha=0.01):
-    positive = z > 0
-    return z * positive + alpha * z * ~positive, (z.copy(), alpha)
+    # the positive part plus alpha times the negative part (also right for z = +-inf)
+    return np.maximum(z, 0) + alpha * np.minimum(z, 0), (z.copy(), alpha)
 
 
 def leaky_relu_backward(da, cache):
