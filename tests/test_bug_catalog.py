@@ -25,7 +25,10 @@ def test_reference_passes_every_exercise(assignment):
     """The unmodified solution passes every hidden check and every visible test, for several
     secrets (hidden inputs change from run to run; the reference must pass them all)."""
     nb = harness.load_solution(assignment)
-    secrets = [SECRET] if assignment.startswith("06") else [SECRET, "a", "b", "c"]
+    # "sweep-7" and "sweep-22" drew tanh inputs near |z| = 8, where the numerical-derivative
+    # check once failed every correct tanh (about one secret in ten)
+    secrets = [SECRET] if assignment.startswith("06") else [SECRET, "a", "b", "c", "sweep-7",
+                                                             "sweep-22"]
     for secret in secrets:
         with use_secret(secret):
             outcomes = harness.run_grade_cells(nb, assignment)

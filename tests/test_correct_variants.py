@@ -18,10 +18,7 @@ from grader import registry
 from grader.bugs import harness
 from grader.exercises.common import use_secret
 
-# Two fixed draws of the hidden inputs, so that a failure is reproducible. Note: with about one
-# secret in ten, test_tanh's numerical-derivative check rejects every correct tanh, the
-# reference included (tanh' ~ 5e-7 near |z| = 8, where the centered difference with h = 1e-5
-# has a relative rounding error near its 1e-6 threshold); these two secrets are not among them.
+# Two fixed draws of the hidden inputs, so that a failure is reproducible.
 SECRETS = ("correct-variants-1", "correct-variants-2")
 
 CASES = [

@@ -414,6 +414,52 @@ BUGS = [
     Bug("loop_random_init", "fit_gradient_descent",
         "W = np.zeros((D, M), dtype=X.dtype)", "W = np.ones((D, M), dtype=X.dtype)",
         "Start from W = 0 as specified; the starting point changes every later value."),
+    # ---- written from the student notebooks and docstrings alone by an outside tester
+    # (issue 14); the comment above each names the input on which it differs
+    # witness: X=ones((2,2)), W=zeros((2,2)), b=[1.,2.] -> ref [[1,2],[1,2]], bug [[1,1],[1,1]]
+    Bug("predict_first_bias_only", "predict",
+        "y_hat = X @ W + b", "y_hat = X @ W + b[0]",
+        "Treats the bias as a scalar and adds only b[0] to every output column."),
+    # witness: y_hat=ones((2,3)), y=zeros((2,3)) -> ref 6/4=1.5, bug 6/12=0.5
+    Bug("mse_divides_by_size", "mse_loss",
+        "/ (2 * N)", "/ (2 * y.size)",
+        "Divides by 2 * N * M (all entries) instead of 2N, wrong whenever there are several outputs."),
+    # witness: N=4, D=2 -> dW off by a factor N/D = 2
+    Bug("grad_dw_divide_by_D", "mse_gradients",
+        "dW = X.T @ error / N", "dW = X.T @ error / X.shape[1]",
+        "Normalises dW by the number of features D instead of the number of examples N."),
+    # witness: b=0, db=1, lr=0.1 -> ref b=-0.1, bug b=-1
+    Bug("gd_step_bias_no_lr", "gradient_descent_step",
+        "b_new = b - learning_rate * db", "b_new = b - db",
+        "Forgets to multiply the bias gradient by the learning rate."),
+    # witness: same rng seed -> the order of examples differs from rng.permutation (global np.random used)
+    Bug("minibatch_global_random", "iterate_minibatches",
+        "indices = rng.permutation(N)", "indices = np.random.permutation(N)",
+        "Shuffles with the global np.random state and ignores the rng argument."),
+    # witness: N=5, batch_size=2 -> ref yields 3 batches (2,2,1), bug yields 2 (example 4 lost)
+    Bug("minibatch_drop_last", "iterate_minibatches",
+        "for start in range(0, N, batch_size):", "for start in range(0, N - batch_size + 1, batch_size):",
+        "Drops the last, incomplete mini-batch, so some examples are never visited."),
+    # witness: X=[[1.0],[1.0+1e-12]] -> ref std 1, bug std 5e-13 (near-constant feature kept)
+    Bug("std_exact_zero_only", "standardize",
+        "std = np.where(std > 1e-8, std, 1.0)", "std = np.where(std > 0, std, 1.0)",
+        "Only replaces exactly-zero standard deviations, so nearly constant features (std <= 1e-8) blow up."),
+    # witness: X int array [[1],[3]] -> ref returns float [-1,1]; bug raises / mutates input
+    Bug("standardize_inplace", "standardize",
+        "    return (X - mean) / std\n", "    X -= mean\n    X /= std\n    return X\n",
+        "Standardizes X in place, modifying the caller's data (and failing for integer arrays)."),
+    # witness: X_train=[[0],[2]], X_test=[[10],[12]] -> ref test [[9],[11]], bug [[-1],[1]]
+    Bug("split_uses_test_stats", "standardize",
+        "standardize(X_test, mean, std)", "standardize(X_test, *fit_standardizer(X_test))",
+        "Standardizes the test set with its own statistics instead of the training statistics."),
+    # witness: pred=[[-5.]], target=[[0.]] -> ref grad -1, bug +1
+    Bug("huber_grad_sign", "huber_loss",
+        "dpred = np.clip(r, -delta, delta) / N", "dpred = np.where(a <= delta, r, delta) / N",
+        "In the linear region uses +delta as the gradient regardless of the sign of the residual."),
+    # witness: pred (3,1), target (3,) -> bug broadcasts to (3,3)
+    Bug("huber_no_reshape", "huber_loss",
+        "r = pred - np.reshape(target, np.shape(pred))", "r = pred - target",
+        "Subtracts a 1-D target from an (N, 1) prediction, broadcasting to an (N, N) residual."),
 ]
 
 

@@ -258,6 +258,34 @@ BUGS = [
     Bug("acc_argmin", "accuracy",
         "np.argmax(scores, axis=1)", "np.argmin(scores, axis=1)",
         "The predicted class has the HIGHEST score: np.argmax."),
+    # ---- written from the student notebooks and docstrings alone by an outside tester
+    # (issue 14); the comment above each names the input on which it differs
+    # witness: y=np.array([0, 2]) (int64), C=3 -> ref float64, bug int64
+    Bug("onehot_label_dtype", "one_hot",
+        "Y = np.zeros((N, num_classes))", "Y = np.zeros((N, num_classes), dtype=y.dtype)",
+        "Builds the one-hot matrix with the labels' integer dtype instead of float64."),
+    # witness: y=[0, 1], C=4 -> ref shape (2,4), bug shape (2,2)
+    Bug("onehot_width_from_labels", "one_hot",
+        "Y = np.zeros((N, num_classes))", "Y = np.zeros((N, int(y.max()) + 1))",
+        "Infers the number of classes from the largest label instead of using num_classes."),
+    # witness: scores=[[1.,2.],[3.,4.]] -> scores array is modified by the call
+    Bug("softmax_inplace", "softmax",
+        "shifted = scores - np.max(scores, axis=1, keepdims=True)",
+        "scores -= np.max(scores, axis=1, keepdims=True)\n    shifted = scores",
+        "Shifts the caller's scores array in place (and fails for integer logits)."),
+    # witness: probs=[[0.9,0.1],[0.2,0.8]], y=[0,1] -> bug averages the N x N matrix probs[:, y]
+    Bug("ce_wrong_indexing", "cross_entropy",
+        "p_true = probs[np.arange(N), y]", "p_true = probs[:, y]",
+        "Indexes probs[:, y], an N x N matrix, instead of picking one entry per row."),
+    # witness: N=2 examples -> bug gradient twice the reference
+    Bug("sce_grad_no_mean", "softmax_cross_entropy",
+        "dscores = (probs - one_hot(y, C)) / N", "dscores = probs - one_hot(y, C)",
+        "Forgets the 1/N of the mean in the gradient of the scores."),
+    # witness: scores=[[1.,1.]], y=[1] -> ref 0.0 (argmax picks class 0), bug 1.0 (tie counted as correct)
+    Bug("accuracy_ties_correct", "accuracy",
+        "predictions = np.argmax(scores, axis=1)\n    return float(np.mean(predictions == y))",
+        "is_max = scores == scores.max(axis=1, keepdims=True)\n    return float(np.mean(is_max[np.arange(len(y)), y]))",
+        "Counts an example as correct whenever the true class has the maximal score, so ties all count as hits."),
 ]
 
 

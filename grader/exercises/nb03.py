@@ -54,7 +54,9 @@ def _check_activation(name, fwd, bwd, *, alphas=(None,), extreme=50.0):
             ref_dz = ref_bwd(da, ref_cache)
             check_array(f"dz {where}", dz, ref_dz, rtol=1e-7, atol=1e-12,
                         hint=f"dz = da * f'(z) for {name}, element-wise.")
-            zc = np.clip(z, -8.0, 8.0)                  # numerical check where f is not flat
+            # numerical check where f is not flat: at |z| = 8 tanh' is 5e-7, and the rounding error
+            # of the difference quotient alone is then about 1e-6 of it, the threshold below
+            zc = np.clip(z, -4.0, 4.0)
             a_c, cache_c = _pair(fwd(*copies(zc), **kw), f"{name}_forward")
             num = numerical_gradient_array(lambda v: ref_fwd(v, **kw)[0], zc.copy(), da)
             err = relative_error(np.asarray(bwd(da.copy(), cache_c), dtype=float), num)
@@ -576,6 +578,78 @@ BUGS = [
     Bug("ip_normal_ignores_std", "initialize_params",
         "(std * rng.standard_normal", "(0.01 * rng.standard_normal",
         "Use the std argument for method='normal'."),
+    # ---- written from the student notebooks and docstrings alone by an outside tester
+    # (issue 14); the comment above each names the input on which it differs
+    # witness: cache a=[[0.5]], da=1 -> ref 0.75, bug 1 - tanh(0.5)^2 = 0.786
+    Bug("tanh_backward_tanh_of_cache", "tanh",
+        "return da * (1.0 - a * a)", "return da * (1.0 - np.tanh(a) ** 2)",
+        "Applies tanh again to the cached output, treating the cache as the pre-activation."),
+    # witness: z=[[-1., 2.]] -> the caller's z becomes [[0., 2.]]
+    Bug("relu_forward_inplace", "relu",
+        "return np.maximum(z, 0), z", "z[z < 0] = 0\n    return z, z",
+        "Clamps the input array in place, modifying the caller's pre-activations."),
+    # witness: z=[[-1.]], alpha=2 -> ref -2, bug -1
+    Bug("leaky_forward_maximum", "leaky_relu",
+        "np.where(z > 0, z, alpha * z)", "np.maximum(z, alpha * z)",
+        "Uses max(z, alpha z), which is only right for alpha <= 1."),
+    # witness: z=[[0.]], da=[[1.]], alpha=0.1 -> ref 0.1, bug 1
+    Bug("leaky_backward_at_zero", "leaky_relu",
+        "np.where(z > 0, 1.0, alpha)", "np.where(z >= 0, 1.0, alpha)",
+        "Uses slope 1 at z = 0 where the docstring asks for alpha."),
+    # witness: z=[[-1.]], alpha=2 -> ref 2*(e^-1 - 1) = -1.26, bug -0.63
+    Bug("elu_forward_ignores_alpha", "elu",
+        "alpha * (np.exp(np.minimum(z, 0)) - 1.0)", "(np.exp(np.minimum(z, 0)) - 1.0)",
+        "Ignores alpha in the negative branch (only right for the default alpha = 1)."),
+    # witness: z=[[-1.]], alpha=2, da=1 -> ref a+2 = 0.736, bug a+1 = -0.264
+    Bug("elu_backward_alpha_one", "elu",
+        "np.where(z > 0, 1.0, a + alpha)", "np.where(z > 0, 1.0, a + 1.0)",
+        "Uses a + 1 as the negative-branch derivative, hard-coding alpha = 1."),
+    # witness: x=1.3 -> derivative differs (cos(x) instead of cos(x^2))
+    Bug("j_cos_of_x_b", "j_forward_backward",
+        "dJ_du1 * np.cos(t)", "dJ_du1 * np.cos(x)",
+        "Evaluates the derivative of sin at x instead of at the intermediate t = x^2."),
+    # witness: f=sum(x**2), x=[1.,2.] -> after the call x is [1-h, 2-h] instead of [1, 2]
+    Bug("numgrad_not_restored", "numerical_gradient",
+        "        x[i] = old\n        grad", "        grad",
+        "Does not restore each perturbed entry, leaving x changed and corrupting the later estimates."),
+    # witness: x of shape (2,2), f=sum(x**3) -> wrong gradient (whole rows perturbed)
+    Bug("numgrad_first_axis_only", "numerical_gradient",
+        "for i in np.ndindex(x.shape):", "for i in range(x.shape[0]):",
+        "Loops over the first axis only, so for 2-D arrays whole rows are perturbed at once."),
+    # witness: a=[1.], b=[-1.] -> ref 1.0, bug 2e8 (exceeds the documented maximum of 1)
+    Bug("relerr_abs_of_sum", "relative_error",
+        "np.abs(a) + np.abs(b)", "np.abs(a + b)",
+        "Uses |a + b| in the denominator instead of |a| + |b|, blowing up when the entries have opposite signs."),
+    # witness: activation="tanh" -> bug scores equal the ReLU network's
+    Bug("lforward_always_relu", "l_layer_forward",
+        "A, activation_cache = forward(Z)", "A, activation_cache = relu_forward(Z)",
+        "Always applies ReLU in the hidden layers, ignoring the activation argument."),
+    # witness: tanh caches -> bug grads use relu_backward on a tanh output
+    Bug("lbackward_always_relu", "l_layer_backward",
+        "dZ = backward[activation](dA, activation_cache)", "dZ = relu_backward(dA, activation_cache)",
+        "Always backpropagates through ReLU, ignoring the activation stored in each cache."),
+    # witness: xavier(400, 300) -> ref normal, bug uniform: same std 1/sqrt(400) but max |W| <= sqrt(3/400)
+    Bug("xavier_uniform", "initializers",
+        "rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)",
+        "rng.uniform(-1.0, 1.0, (fan_in, fan_out)) * np.sqrt(3.0 / fan_in)",
+        "Draws Xavier weights from a uniform distribution with the right variance instead of a normal one."),
+    # witness: xavier(100, 300) -> bug std sqrt(2/400) = 0.0707 vs ref 0.1
+    Bug("xavier_glorot_variance", "initializers",
+        "/ np.sqrt(fan_in)", "* np.sqrt(2.0 / (fan_in + fan_out))",
+        "Uses the Glorot variance 2/(fan_in + fan_out) instead of 1/fan_in."),
+    # witness: he(3, 2, rng, np.float32) -> ref float32, bug float64
+    Bug("he_ignores_dtype", "initializers",
+        "np.sqrt(2.0 / fan_in)).astype(dtype)", "np.sqrt(2.0 / fan_in))",
+        "Ignores the dtype argument, always returning float64 He weights."),
+    # witness: he(3, 2, default_rng(0)) -> values do not come from rng
+    Bug("he_global_random", "initializers",
+        "(rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0",
+        "(np.random.standard_normal((fan_in, fan_out)) * np.sqrt(2.0",
+        "Draws He weights from the global np.random state instead of the given rng."),
+    # witness: initialize_params([3,2], "he", rng, np.float32) -> b1 float64
+    Bug("init_bias_float64", "initialize_params",
+        "params[f\"b{l}\"] = np.zeros(fan_out, dtype=dtype)", "params[f\"b{l}\"] = np.zeros(fan_out)",
+        "Creates the biases as float64 whatever the requested dtype."),
 ]
 
 

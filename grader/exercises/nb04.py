@@ -313,6 +313,72 @@ BUGS = [
     Bug("inverse_time_missing_one", "lr_schedules",
         "return float(lr0 / (1.0 + k * epoch))", "return float(lr0 / (k * epoch))",
         "The 1 in 1 + k * epoch is missing: the schedule divides by zero at epoch 0."),
+    # ---- written from the student notebooks and docstrings alone by an outside tester
+    # (issue 14); the comment above each names the input on which it differs
+    # witness: values=[1.,1.], beta=0.5 -> ref [1,1], bug [1/(1-0.25), 1/(1-0.125)]
+    Bug("ewa_correction_off_by_one", "ewa",
+        "v / (1.0 - beta**t)", "v / (1.0 - beta**(t + 1))",
+        "Uses beta**(t+1) in the bias correction, counting steps from 2."),
+    # witness: values=[2.,4.], beta=0.5, corrected -> ref [2, 3.33], bug [4, 4]
+    Bug("ewa_init_first_value", "ewa",
+        "    v = 0.0\n", "    v = values[0]\n",
+        "Starts the average at the first value instead of 0, which the bias correction then over-corrects."),
+    # witness: values=np.array([1, 2]) (int), beta=0.5 -> ref float [1, 1.67], bug int [1, 1]
+    Bug("ewa_int_input", "ewa",
+        "values = np.asarray(values, dtype=np.float64)", "values = np.asarray(values)",
+        "Keeps an integer input's dtype, so the averages are truncated to integers instead of float64."),
+    # witness: bias_correction=False, values=[1.], beta=0.5 -> ref 0.5, bug 1.0
+    Bug("ewa_always_corrected_b", "ewa",
+        "v / (1.0 - beta**t) if bias_correction else v", "v / (1.0 - beta**t)",
+        "Always applies the bias correction, ignoring bias_correction=False."),
+    # witness: config={"momentum": 0.5} -> bug overwrites it with 0.9
+    Bug("momentum_overwrites_mu", "momentum",
+        "config.setdefault(\"momentum\", 0.9)", "config[\"momentum\"] = 0.9",
+        "Overwrites the caller's momentum with the default instead of only filling a missing value."),
+    # witness: cfg={}; momentum(w, dw, cfg) -> ref cfg has 'velocity', bug leaves cfg empty
+    Bug("momentum_copies_config", "momentum",
+        "    if config is None:\n        config = {}\n", "    config = dict(config or {})\n",
+        "Works on a copy of config, so the caller's dict is not updated with the velocity and defaults."),
+    # witness: w=ones(2) -> the caller's w is changed by the call
+    Bug("momentum_inplace_w", "momentum",
+        "return w + v, config", "w += v\n    return w, config",
+        "Updates the parameter array in place, although w must not be modified."),
+    # witness: w float32 -> ref float32, bug float64 (velocity created as float64)
+    Bug("momentum_velocity_float64", "momentum",
+        "v = np.zeros_like(w)", "v = np.zeros(w.shape)",
+        "Creates the initial velocity as float64, so float32 parameters come back as float64."),
+    # witness: two steps with dw=1 -> second step uses a zero average (state stored under the wrong key)
+    Bug("momentum_ewa_wrong_key", "momentum_ewa",
+        "config[\"average\"] = m", "config[\"velocity\"] = m",
+        "Stores the running average under 'velocity' (copied from momentum), so it is reset every step."),
+    # witness: two steps with dw=1 -> second step differs (sign of the v_prev term)
+    Bug("nesterov_sign_vprev", "nesterov",
+        "w - mu * v_prev + (1.0 + mu) * v", "w + mu * v_prev + (1.0 + mu) * v",
+        "Adds mu * v_prev instead of subtracting it; identical on the first step, wrong from the second."),
+    # witness: config=None -> ref decay_rate 0.99, bug 0.9
+    Bug("rmsprop_default_rho", "rmsprop",
+        "config.setdefault(\"decay_rate\", 0.99)", "config.setdefault(\"decay_rate\", 0.9)",
+        "Uses 0.9 as the default decay rate instead of the documented 0.99."),
+    # witness: two steps -> bug keeps t missing, bias correction with t=1 every step
+    Bug("adam_t_not_stored", "adam",
+        "config[\"m\"], config[\"v\"], config[\"t\"] = m, v, t", "config[\"m\"], config[\"v\"] = m, v",
+        "Never stores the step counter t, so every step is bias-corrected as if it were the first."),
+    # witness: one step, dw=1 -> ref step lr, bug step lr*sqrt(0.1/0.001)/... differs
+    Bug("adam_vhat_beta1", "adam",
+        "v_hat = v / (1.0 - beta2**t)", "v_hat = v / (1.0 - beta1**t)",
+        "Bias-corrects the second moment with beta1 instead of beta2."),
+    # witness: step_decay(1, 5, drop=0.5, every=10) -> ref 1.0, bug 0.707
+    Bug("step_decay_no_floor_b", "lr_schedules",
+        "drop ** (epoch // every)", "drop ** (epoch / every)",
+        "Uses true division instead of floor division, so the rate decays smoothly instead of in steps."),
+    # witness: step_decay(1, 9, every=10) -> ref 1.0, bug 0.5
+    Bug("step_decay_epoch_from_one", "lr_schedules",
+        "drop ** (epoch // every)", "drop ** ((epoch + 1) // every)",
+        "Counts epochs from 1, dropping the rate one epoch too early."),
+    # witness: inverse_time_decay(1, 2, k=1) -> ref 1/3, bug 1.0
+    Bug("inverse_time_precedence", "lr_schedules",
+        "lr0 / (1.0 + k * epoch)", "lr0 / (1.0 + k) * epoch",
+        "Misplaces the parentheses: lr0/(1+k)*epoch instead of lr0/(1+k*epoch)."),
 ]
 
 

@@ -583,6 +583,99 @@ BUGS = [
         "Take the logarithm of the bounds before sampling: u ~ U(log low, log high), then exp(u)."),
     Bug("log_uniform_global_random_state", "log_uniform", "rng.uniform(", "np.random.uniform(",
         "Use the rng argument so that the search is reproducible."),
+    # ---- written from the student notebooks and docstrings alone by an outside tester
+    # (issue 14); the comment above each names the input on which it differs
+    # witness: X=[[1.0],[1.0+1e-12]] -> ref std 1, bug std 5e-13
+    Bug("std_exact_zero_only_b", "standardize",
+        "std = np.where(std < 1e-8, 1.0, std)", "std = np.where(std == 0, 1.0, std)",
+        "Replaces only exactly-zero standard deviations, not those below 1e-8."),
+    # witness: X=[[0,0],[2,0],[0,1]] -> variances differ by N/(N-1)
+    Bug("pca_var_ddof1", "pca_whitening",
+        "S[:k] ** 2 / X.shape[0]", "S[:k] ** 2 / (X.shape[0] - 1)",
+        "Divides the squared singular values by N - 1 instead of N."),
+    # witness: X=default_rng(0).normal(size=(6,3))*[3,2,1] -> bug components are columns of V^T, not rows
+    Bug("pca_columns_not_rows", "pca_whitening",
+        "return mean, Vt[:k], S[:k]", "return mean, Vt[:, :k].T, S[:k]",
+        "Takes the first k columns of V^T (transposed) instead of its first k rows as the directions."),
+    # witness: X=[[5.,5.]], mean=[5,5] -> ref 0, bug nonzero
+    Bug("whiten_no_centering", "pca_whitening",
+        "(X - mean) @ components.T", "X @ components.T",
+        "Projects X without subtracting the training mean."),
+    # witness: params dict whose array is later modified in place -> bug best_params changes too
+    Bug("es_shallow_copy", "early_stopping",
+        "self.best_params = {name: value.copy() for name, value in params.items()}",
+        "self.best_params = dict(params)",
+        "Copies the dict but not the arrays, so in-place parameter updates overwrite the saved best weights."),
+    # witness: min_delta=0.1, metrics 1.0, 1.05 -> ref wait=1, bug wait=0 (counted as improvement)
+    Bug("es_ignores_min_delta", "early_stopping",
+        "val_metric > self.best_value + self.min_delta", "val_metric > self.best_value",
+        "Ignores min_delta when deciding whether an epoch improved."),
+    # witness: metric -0.5 on the first step -> ref best_value -0.5 and best_epoch 0, bug stays 0.0/None
+    Bug("es_best_init_zero", "early_stopping",
+        "self.best_value = -np.inf", "self.best_value = 0.0",
+        "Starts best_value at 0 instead of -inf, so negative metrics never count as an improvement."),
+    # witness: W=[[0., 1.]] -> ref grad [0, lam], bug [nan, lam]
+    Bug("l1_sign_by_division", "penalties",
+        "lam * np.sign(W)", "lam * W / np.abs(W)",
+        "Computes sign(W) as W/|W|, which is NaN at W == 0 instead of 0."),
+    # witness: keep_prob=0.8, x=ones((100,100)) -> ref keeps ~80%, bug ~20%
+    Bug("dropout_keep_drop_confused", "dropout",
+        "(rng.random(x.shape) < keep_prob)", "(rng.random(x.shape) > keep_prob)",
+        "Keeps a unit with probability 1 - keep_prob (treats keep_prob as the drop probability)."),
+    # witness: x float32 -> ref out float32, bug float64
+    Bug("dropout_float64", "dropout",
+        "    mask = mask.astype(x.dtype)\n", "",
+        "Leaves the mask in float64, so float32 activations come back as float64."),
+    # witness: same rng seed -> masks differ (global np.random used)
+    Bug("dropout_global_random", "dropout",
+        "rng.random(x.shape)", "np.random.random(x.shape)",
+        "Draws the dropout mask from the global np.random instead of the rng argument."),
+    # witness: train mode, keep_prob=0.5 -> ref dW zero at dropped weights, bug not
+    Bug("dropconnect_dw_unmasked", "dropconnect",
+        "    if mode == \"train\":\n        dW = dW * mask\n", "",
+        "Does not mask dW, so dropped weights still receive gradient."),
+    # witness: keep_prob=0.5 -> ref mask entries in {0, 2}, bug {0, 1}
+    Bug("dropconnect_no_rescale_b", "dropconnect",
+        "((rng.random(W.shape) < keep_prob) / keep_prob).astype(W.dtype)",
+        "(rng.random(W.shape) < keep_prob).astype(W.dtype)",
+        "Forgets to rescale kept weights by 1 / keep_prob."),
+    # witness: bn_param={"mode": "train"} -> ref stores running_mean/var, bug leaves the dict without them
+    Bug("bn_running_not_stored", "batchnorm_forward",
+        "        bn_param[\"running_mean\"] = momentum * running_mean + (1 - momentum) * mean\n"
+        "        bn_param[\"running_var\"] = momentum * running_var + (1 - momentum) * var\n",
+        "        running_mean *= momentum\n        running_mean += (1 - momentum) * mean\n"
+        "        running_var *= momentum\n        running_var += (1 - momentum) * var\n",
+        "Updates the running arrays in place but never stores them, so defaults created on the first call are lost."),
+    # witness: test-mode cache -> ref dx = gamma*inv_std*dout, bug uses the train formula
+    Bug("bnb_ignores_test_mode", "batchnorm_backward",
+        "    if mode == \"test\":\n        return gamma * inv_std * dout, dgamma, dbeta\n", "",
+        "Always uses the train-mode backward formula, also for a test-mode cache."),
+    # witness: gamma=[2.,3.] -> dx off by a factor gamma
+    Bug("bnb_forgets_gamma", "batchnorm_backward",
+        "(gamma * inv_std / N)", "(inv_std / N)",
+        "Forgets to multiply dx by gamma (invisible while gamma is all ones)."),
+    # witness: dx=1, dy=0 on a random image -> bug shifts down instead of right
+    Bug("shift_axes_swapped", "augment",
+        "out[:, rows_out, cols_out] = images[:, rows_in, cols_in]",
+        "out[:, cols_out, rows_out] = images[:, cols_in, rows_in]",
+        "Swaps the row and column axes, so dx shifts vertically and dy horizontally."),
+    # witness: dx=1 on an image with a bright last column -> bug wraps it to column 0 instead of zero-fill
+    Bug("shift_roll_wraps", "augment",
+        "out[:, rows_out, cols_out] = images[:, rows_in, cols_in]",
+        "out = np.roll(np.roll(images, dy, axis=1), dx, axis=2)",
+        "Uses np.roll, which wraps pixels around the border instead of filling with zeros."),
+    # witness: X float32 -> ref float32, bug float64
+    Bug("shift_float64", "augment",
+        "out = np.zeros_like(images)", "out = np.zeros(images.shape)",
+        "Allocates the output as float64, not the dtype of X."),
+    # witness: X float32 -> ref float32, bug float64
+    Bug("noise_float64", "augment",
+        "np.clip(noisy, 0.0, 1.0).astype(X.dtype)", "np.clip(noisy, 0.0, 1.0)",
+        "Returns float64 noisy images for float32 input instead of keeping X's dtype."),
+    # witness: std=1, X=0.5*ones(10000) -> bug |noise| bounded by sqrt(3)*std (no Gaussian tails); fraction clipped differs
+    Bug("noise_uniform", "augment",
+        "std * rng.standard_normal(X.shape)", "std * np.sqrt(3.0) * rng.uniform(-1.0, 1.0, X.shape)",
+        "Adds uniform noise with the right standard deviation instead of Gaussian noise."),
 ]
 
 

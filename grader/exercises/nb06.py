@@ -131,7 +131,7 @@ def check_four_bit_encode(four_bit_encode_fn):
         bits = four_bit_encode_fn(*args)
         expected = four_bit_encode(y)
         where = f"for hidden labels of shape {y.shape}"
-        check_array(f"bits {where}", bits, expected, rtol=0, atol=0,
+        check_array(f"bits {where}", bits, expected, rtol=0, atol=0, any_float=True,
                     hint="bit k of label y is (y // 2**(3 - k)) % 2, the most significant bit first.")
         _unchanged("y", y, args[0])
 
@@ -349,6 +349,33 @@ BUGS = [
         "model.history = train(model, X_train[rng.permutation(len(X_train))], y_train,",
         "The images were shuffled but the labels were not, so every image now carries a random "
         "label; shuffle X and y with the same permutation (train() shuffles for you)."),
+    # ---- written from the student notebooks and docstrings alone by an outside tester
+    # (issue 14); the comment above each names the input on which it differs
+    # witness: y=[1] -> ref [0,0,0,1], bug [1,0,0,0]
+    Bug("encode_lsb_first", "four_bit_encode",
+        "np.array([8, 4, 2, 1])", "np.array([1, 2, 4, 8])",
+        "Encodes the least significant bit first instead of the most significant."),
+    # witness: y=[5] -> ref float64 [0,1,0,1], bug int64
+    Bug("encode_int_dtype", "four_bit_encode",
+        "((y[:, None] // weights[None, :]) % 2).astype(np.float64)", "(y[:, None] // weights[None, :]) % 2",
+        "Returns the bits as integers instead of floats."),
+    # witness: outputs=[[0.5,0.5,0.5,0.5]] -> ref 0, bug 15
+    Bug("decode_threshold_ge", "four_bit_decode",
+        "(outputs > 0.5)", "(outputs >= 0.5)",
+        "Treats an output of exactly 0.5 as bit 1, while the rule is outputs > 0.5."),
+    # witness: two mistakes with p_true 0.2 and 0.05 -> ref [1, 0], bug [0, 1]
+    Bug("worst_descending", "worst_mistakes",
+        "np.argsort(p_true, kind=\"stable\")", "np.argsort(-p_true, kind=\"stable\")",
+        "Sorts the mistakes by decreasing true-class probability, returning the mildest first."),
+    # witness: probs=[[.5,.3,.2],[.9,.05,.05]], y=[2,1] -> ref [1,0], bug [0,1]
+    Bug("worst_by_confidence", "worst_mistakes",
+        "p_true = probs[wrong, y[wrong]]", "p_true = probs[wrong].max(axis=1)",
+        "Ranks mistakes by the predicted class's probability instead of the true class's probability."),
+    # witness (stubbed train): the training set passed to train() contains the validation examples
+    Bug("capstone_trains_on_val", "build_and_train",
+        "train(model, X_train, y_train, X_val, y_val,",
+        "train(model, np.concatenate([X_train, X_val]), np.concatenate([y_train, y_val]), X_val, y_val,",
+        "Trains on the union of training and validation data, although validation must never be used for training."),
 ]
 
 
