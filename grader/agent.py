@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import types
 from pathlib import Path
 
@@ -29,6 +30,7 @@ import numpy as np
 
 MAX_ITEMS = 10_000  # longest iterator or container read from a student's answer
 MAX_STR = 10_000
+MAX_MESSAGE_BYTES = 512 << 20  # one request or reply: its files and its arrays uncompressed
 ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickles
 
 
@@ -198,13 +200,20 @@ def _new_file(path: str):
                      "wb")
 
 
+def write_new(path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as a new file (never through a link the other side left)."""
+    with _new_file(str(path)) as f:
+        f.write(data)
+
+
 def _own_file(path: str, max_bytes: int):
-    """``path`` opened for reading, refused when it is a link or larger than ``max_bytes``."""
-    f = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
-    size = os.fstat(f.fileno()).st_size
-    if size > max_bytes:
+    """``path`` opened for reading, refused when it is a link, not a regular file (a FIFO would
+    block the reader forever) or larger than ``max_bytes``."""
+    f = os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), "rb")
+    info = os.fstat(f.fileno())
+    if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
         f.close()
-        raise ValueError(f"a reply of {size / 1e6:.0f} MB is larger than allowed")
+        raise ValueError(f"a reply that is not a regular file of at most {max_bytes >> 20} MB")
     return f
 
 
@@ -216,12 +225,15 @@ def write_message(stem: Path, message: dict, arrays: dict) -> None:
         f.write(json.dumps(message).encode())
 
 
-def read_message(stem: Path, max_bytes: int = 1 << 30) -> tuple[dict, dict]:
-    """The message at ``stem`` as (JSON, arrays); refuses pickles, links and files over
-    ``max_bytes``."""
+def read_message(stem: Path, max_bytes: int = MAX_MESSAGE_BYTES) -> tuple[dict, dict]:
+    """The message at ``stem`` as (JSON, arrays); refuses pickles, links, FIFOs and messages
+    whose files or arrays (uncompressed, as their headers declare) exceed ``max_bytes``."""
     with _own_file(f"{stem}.json", max_bytes) as f:
         message = json.loads(f.read())
     with _own_file(f"{stem}.npz", max_bytes) as f, np.load(f, allow_pickle=False) as npz:
+        declared = sum(info.file_size for info in npz.zip.infolist())
+        if declared > max_bytes:   # a small compressed file may inflate to gigabytes
+            raise ValueError(f"arrays of {declared >> 20} MB, more than {max_bytes >> 20} MB")
         arrays = {k: npz[k] for k in npz.files if k != "_"}
     return message, arrays
 

@@ -17,7 +17,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -135,12 +134,19 @@ class _Client(NotebookClient):
 
 
 def _disk_usage(folder: Path) -> int:
-    """Bytes allocated to the files and folders under ``folder`` (links not followed)."""
-    used = 0
-    for parent, dirs, files in os.walk(folder):
-        for name in dirs + files:
+    """Bytes allocated to the files and folders under ``folder`` (links not followed). Walks
+    with a stack, not recursion: a kernel may nest folders thousands deep."""
+    used, stack = 0, [str(folder)]
+    while stack:
+        try:
+            entries = list(os.scandir(stack.pop()))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                used += os.lstat(os.path.join(parent, name)).st_blocks * 512
+                used += entry.stat(follow_symlinks=False).st_blocks * 512
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
             except OSError:
                 pass
     return used
@@ -165,24 +171,31 @@ class _Watchdog(threading.Thread):
             return
         ticks = 0
         while not self._stop_event.wait(0.1):
+            ticks += 1
             try:
                 procs = [root] + root.children(recursive=True)
-                rss = 0
-                for p in procs:
-                    try:
-                        rss += p.memory_info().rss
-                    except psutil.Error:
-                        pass
-            except psutil.Error:
+            except psutil.Error:   # the kernel is gone
                 return
-            ticks += 1
-            if self.limit and rss > self.limit:
-                self.reason = OUT_OF_MEMORY
-            elif self.folder and ticks % 10 == 0 and self._over_quota():
+            try:
+                self._measure(procs, check_disk=ticks % 10 == 0)
+            except Exception:   # fail closed: a watchdog that cannot measure stops the kernel
                 self.reason = DISK_QUOTA
             if self.reason:
                 _kill_tree(procs)
                 return
+
+    def _measure(self, procs, check_disk: bool) -> None:
+        """Set ``reason`` when the process tree or the folder is over its limit."""
+        rss = 0
+        for p in procs:
+            try:
+                rss += p.memory_info().rss
+            except psutil.Error:
+                pass
+        if self.limit and rss > self.limit:
+            self.reason = OUT_OF_MEMORY
+        elif self.folder and check_disk and self._over_quota():
+            self.reason = DISK_QUOTA
 
     def _over_quota(self) -> bool:
         return _disk_usage(self.folder) - self.baseline > self.disk
@@ -442,7 +455,8 @@ class KernelTransport:
     def _install_agent(self) -> None:
         self.channel.mkdir(parents=True, exist_ok=True)
         self.channel.chmod(0o777)   # the sandboxed kernel runs as its own user and writes replies
-        shutil.copyfile(agent.__file__, self.channel / "agent.py")
+        # the kernel owns this folder: a link it left at agent.py is removed, never followed
+        agent.write_new(self.channel / "agent.py", Path(agent.__file__).read_bytes())
         code = (f"__grader_scope__ = {{'__name__': 'grader_agent'}}\n"
                 f"exec(compile(open({str(self.channel / 'agent.py')!r}).read(), 'grader-agent', "
                 f"'exec'), __grader_scope__)\n"

@@ -772,6 +772,8 @@ run, done = os.path.dirname(os.getcwd()), []
 for suffix in (".json", ".npz"):   # where the grader will write its first callback's answer
     os.symlink(os.path.join({victim!r}, "planted" + suffix),
                os.path.join(run, "channel", "recb-1" + suffix))
+# where the grader installs the agent for the next kernel
+os.symlink(os.path.join({victim!r}, "planted_agent.py"), os.path.join(run, "channel", "agent.py"))
 for name in ("channel", "home", "work"):
     path = os.path.join(run, name)
     try:

@@ -277,3 +277,47 @@ def test_proxy_cannot_be_sent_back():
         p = session.bind(["f"])[0]
         assert isinstance(p, Proxy)
         p(p)
+
+
+def test_a_reply_that_is_a_fifo_or_inflates_is_refused(tmp_path):
+    """Red team: a FIFO in place of a reply blocked the grader's reader forever, and a 3 MB
+    npz that inflates to 3 GB took the grader's memory."""
+    import os
+    import zipfile
+
+    from grader import agent
+    fifo = tmp_path / "rep-1"
+    (tmp_path / "rep-1.json").write_text("{}")
+    os.mkfifo(tmp_path / "rep-1.npz")
+    with pytest.raises(ValueError, match="regular file"):
+        agent.read_message(fifo)
+    bomb = tmp_path / "rep-2"
+    (tmp_path / "rep-2.json").write_text("{}")
+    big = np.zeros(20 << 20, dtype=np.uint8)   # 20 MB of zeros, a few kB compressed
+    with zipfile.ZipFile(tmp_path / "rep-2.npz", "w", zipfile.ZIP_DEFLATED) as z, \
+            z.open("x.npy", "w") as f:
+        np.lib.format.write_array(f, big)
+    assert (tmp_path / "rep-2.npz").stat().st_size < 1 << 20
+    with pytest.raises(ValueError, match="more than"):
+        agent.read_message(bomb, max_bytes=10 << 20)
+    assert agent.read_message(bomb, max_bytes=30 << 20)[1]["x"].size == 20 << 20
+
+
+def test_disk_usage_walks_a_tree_thousands_deep(tmp_path):
+    """Red team: 1,100 nested folders crashed the recursive walk and, with it, the watchdog
+    that enforces the memory and disk limits."""
+    import os
+    import subprocess
+
+    from grader.execute import _disk_usage
+    os.mkdir(tmp_path / "top")
+    path = str(tmp_path / "top")
+    for _ in range(1100):
+        path = os.path.join(path, "d")
+        os.mkdir(path)
+    with open(os.path.join(path, "f"), "wb") as f:
+        f.write(b"x" * 100_000)
+    try:
+        assert _disk_usage(tmp_path) >= 100_000
+    finally:   # shutil.rmtree recurses too
+        subprocess.run(["rm", "-rf", str(tmp_path / "top")], check=True)
