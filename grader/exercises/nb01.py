@@ -483,3 +483,25 @@ BUGS += [
 EXERCISES.append(
     Exercise("test_huber_loss", points=3, check=check_huber_loss, functions=("huber_loss",),
              references=("course.losses.huber_loss",)))
+
+
+# ---------------------------------------------------------------- weighted_mse_gradients (scaffolded)
+def check_weighted_mse_gradients(weighted_mse_gradients):
+    """weighted_mse_gradients(...) against the reference ``course.linear.weighted_mse_gradients`` on hidden inputs."""
+    from course.linear import weighted_mse_gradients as reference
+
+    for case in range(3):
+        x = rng_for("weighted_mse_gradients", case).normal(size=(4, 3))
+        check_array(f"weighted_mse_gradients on a hidden input of shape {x.shape}", weighted_mse_gradients(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("weighted_mse_gradients_bug_1", "weighted_mse_gradients", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("weighted_mse_gradients_bug_2", "weighted_mse_gradients", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("weighted_mse_gradients_bug_3", "weighted_mse_gradients", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_weighted_mse_gradients", points=2, check=check_weighted_mse_gradients, functions=("weighted_mse_gradients",),
+             references=("course.linear.weighted_mse_gradients",)))

@@ -281,3 +281,47 @@ EXERCISES = [
              functions=('accuracy',),
              references=('course.train.accuracy',)),
 ]
+
+
+# ---------------------------------------------------------------- tempered_softmax_cross_entropy (scaffolded)
+def check_tempered_softmax_cross_entropy(tempered_softmax_cross_entropy):
+    """tempered_softmax_cross_entropy(...) against the reference ``course.losses.tempered_softmax_cross_entropy`` on hidden inputs."""
+    from course.losses import tempered_softmax_cross_entropy as reference
+
+    for case in range(3):
+        x = rng_for("tempered_softmax_cross_entropy", case).normal(size=(4, 3))
+        check_array(f"tempered_softmax_cross_entropy on a hidden input of shape {x.shape}", tempered_softmax_cross_entropy(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("tempered_softmax_cross_entropy_bug_1", "tempered_softmax_cross_entropy", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("tempered_softmax_cross_entropy_bug_2", "tempered_softmax_cross_entropy", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("tempered_softmax_cross_entropy_bug_3", "tempered_softmax_cross_entropy", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_tempered_softmax_cross_entropy", points=5, check=check_tempered_softmax_cross_entropy, functions=("tempered_softmax_cross_entropy",),
+             references=("course.losses.tempered_softmax_cross_entropy",)))
+
+
+# ---------------------------------------------------------------- smoothed_softmax_cross_entropy (scaffolded)
+def check_smoothed_softmax_cross_entropy(smoothed_softmax_cross_entropy):
+    """smoothed_softmax_cross_entropy(...) against the reference ``course.losses.smoothed_softmax_cross_entropy`` on hidden inputs."""
+    from course.losses import smoothed_softmax_cross_entropy as reference
+
+    for case in range(3):
+        x = rng_for("smoothed_softmax_cross_entropy", case).normal(size=(4, 3))
+        check_array(f"smoothed_softmax_cross_entropy on a hidden input of shape {x.shape}", smoothed_softmax_cross_entropy(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("smoothed_softmax_cross_entropy_bug_1", "smoothed_softmax_cross_entropy", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("smoothed_softmax_cross_entropy_bug_2", "smoothed_softmax_cross_entropy", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("smoothed_softmax_cross_entropy_bug_3", "smoothed_softmax_cross_entropy", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_smoothed_softmax_cross_entropy", points=5, check=check_smoothed_softmax_cross_entropy, functions=("smoothed_softmax_cross_entropy",),
+             references=("course.losses.smoothed_softmax_cross_entropy",)))

@@ -626,3 +626,47 @@ EXERCISES = [
              functions=('initialize_params',),
              references=('course.init.initialize_params',)),
 ]
+
+
+# ---------------------------------------------------------------- tanh_mse_loss (scaffolded)
+def check_tanh_mse_loss(tanh_mse_loss):
+    """tanh_mse_loss(...) against the reference ``course.losses.tanh_mse_loss`` on hidden inputs."""
+    from course.losses import tanh_mse_loss as reference
+
+    for case in range(3):
+        x = rng_for("tanh_mse_loss", case).normal(size=(4, 3))
+        check_array(f"tanh_mse_loss on a hidden input of shape {x.shape}", tanh_mse_loss(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("tanh_mse_loss_bug_1", "tanh_mse_loss", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("tanh_mse_loss_bug_2", "tanh_mse_loss", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("tanh_mse_loss_bug_3", "tanh_mse_loss", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_tanh_mse_loss", points=5, check=check_tanh_mse_loss, functions=("tanh_mse_loss",),
+             references=("course.losses.tanh_mse_loss",)))
+
+
+# ---------------------------------------------------------------- swish_backward (scaffolded)
+def check_swish_backward(swish_backward):
+    """swish_backward(...) against the reference ``course.activations.swish_backward`` on hidden inputs."""
+    from course.activations import swish_backward as reference
+
+    for case in range(3):
+        x = rng_for("swish_backward", case).normal(size=(4, 3))
+        check_array(f"swish_backward on a hidden input of shape {x.shape}", swish_backward(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("swish_backward_bug_1", "swish_backward", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("swish_backward_bug_2", "swish_backward", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("swish_backward_bug_3", "swish_backward", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_swish_backward", points=5, check=check_swish_backward, functions=("swish_backward",),
+             references=("course.activations.swish_backward",)))
