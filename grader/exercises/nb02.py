@@ -294,7 +294,8 @@ def _earlier_references(fn):
 
 def _scores_case(exercise, case, n, c):
     rng = rng_for(exercise, case)
-    scores = rng.normal(0.0, 2.0, size=(n, c)) + rng.normal(0.0, 1.0, size=(1, c))
+    # moderate scores: no probability falls below the 1e-12 that cross_entropy clips to
+    scores = rng.normal(0.0, 1.5, size=(n, c)) + rng.normal(0.0, 0.5, size=(1, c))
     return scores, _labels(rng, n, c)
 
 
@@ -304,14 +305,15 @@ def _check_loss_and_grad(where, out, ref, loss_of_scores, scores, hint):
     loss, dscores = out
     check_scalar(f"loss {where}", loss, ref[0], rtol=1e-7, atol=1e-10)
     check_array(f"dscores {where}", dscores, ref[1], rtol=1e-6, atol=1e-10, hint=hint)
+    # independent oracle: centered differences in float64 (absolute tolerance, since entries
+    # of classes with probability near 0 are tiny and their relative error is rounding noise)
     num = numerical_gradient(loss_of_scores, scores.copy())
-    err = relative_error(np.asarray(dscores, dtype=np.float64), num)
-    check_true(err < 1e-5, f"dscores {where} disagrees with the numerical gradient of the loss "
-                           f"(relative error {err:.1e}, allowed 1e-5).")
+    check_array(f"dscores {where} against the numerical gradient of the loss",
+                np.asarray(dscores, dtype=np.float64), num, rtol=1e-5, atol=1e-8, hint=hint)
 
 
 #: temperatures of the hidden cases: flatter (> 1) and sharper (< 1) than the plain softmax
-TEMPERATURES = [2.0, 0.5, 4.0, 0.25, 1.5]
+TEMPERATURES = [2.0, 0.5, 4.0, 0.6, 1.5]
 
 
 def check_tempered_softmax_cross_entropy(tempered_softmax_cross_entropy):
