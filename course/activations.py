@@ -333,6 +333,45 @@ def maxout_backward(da, cache):
     return dz.reshape(shape)
 
 
+def swish_forward(z):
+    """Swish (also called SiLU), a = z * sigmoid(z).
+
+    Parameters
+    ----------
+    z : ndarray of shape (N, H)
+
+    Returns
+    -------
+    a : ndarray of shape (N, H)
+    cache : ndarray of shape (N, H), the input ``z``
+
+    Taught in notebook 03 (an exercise there derives its backward pass).
+    """
+    z = np.asarray(z)
+    return z * _sigmoid(z), z
+
+
+def swish_backward(da, cache):
+    """Backward pass of swish: dz = da * f'(z), f' derived in notebook 03.
+
+    Parameters
+    ----------
+    da : ndarray of shape (N, H)
+        Upstream gradient dL/da.
+    cache : ndarray of shape (N, H)
+        The input z of ``swish_forward``.
+
+    Returns
+    -------
+    dz : ndarray of shape (N, H)
+
+    Taught in notebook 03.
+    """
+    z = cache
+    s = _sigmoid(z)
+    return da * (s * (1 + z * (1 - s)))
+
+
 #: name -> (forward, backward) for the element-wise activations (maxout changes the width
 #: and needs k, so it is called directly).
 ACTIVATIONS = {

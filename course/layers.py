@@ -51,7 +51,7 @@ def affine_forward(x, W, b):
 def affine_backward(dout, cache):
     """Backward pass of the affine layer.
 
-    dx = dout W^T,   dW = x^T dout,   db = sum over the batch of dout
+    The gradients of the input, the weights and the bias, derived in notebook 03 (section 9).
 
     Parameters
     ----------

@@ -44,7 +44,7 @@ def predict(X, W, b):
 def mse_gradients(X, y, W, b):
     """Gradients of the mean squared error ``sum((X W + b - y)**2) / (2 N)``.
 
-    ``dW = X.T @ (y_hat - y) / N`` and ``db = sum over rows of (y_hat - y) / N``.
+    The formulas are derived in notebook 01 (section 3).
 
     Parameters
     ----------
@@ -148,3 +148,33 @@ def fit_gradient_descent(X, y, *, learning_rate, epochs, batch_size, rng):
         loss, _ = mse_loss(predict(X, W, b), y)
         losses.append(float(loss))
     return W, b, losses
+
+
+def weighted_mse_gradients(X, y, W, b, weights):
+    """Gradients of the weighted quadratic cost of the linear model.
+
+    C = sum over i of weights[i] * ||y_hat_i - y_i||**2, divided by 2N, with y_hat = X W + b:
+    example i counts weights[i] times (weights of 1 give the cost of ``mse_gradients``).
+    The gradients are derived in notebook 01 (an exercise there), so they are not spelled
+    out here.
+
+    Parameters
+    ----------
+    X : ndarray of shape (N, D)
+    y : ndarray of shape (N, M)
+        Targets.
+    W : ndarray of shape (D, M)
+    b : ndarray of shape (M,)
+    weights : ndarray of shape (N,)
+        Non-negative weight of every example.
+
+    Returns
+    -------
+    dW : ndarray of shape (D, M)
+    db : ndarray of shape (M,)
+
+    Taught in notebook 01.
+    """
+    N = X.shape[0]
+    error = (predict(X, W, b) - y) * np.reshape(weights, (N, 1)) / N
+    return X.T @ error, error.sum(axis=0)

@@ -127,7 +127,7 @@ def cross_entropy(probs, y):
 def softmax_cross_entropy(scores, y):
     """Softmax followed by cross-entropy, with its gradient with respect to the scores.
 
-    L = -(1/N) sum_i log softmax(s_i)[y_i],    dL/ds = (P - Y) / N
+    L = -(1/N) sum_i log softmax(s_i)[y_i]; the gradient dL/ds is derived in notebook 02.
 
     Parameters
     ----------
@@ -194,8 +194,8 @@ def huber_loss(pred, target, delta=1.0):
     """Huber cost: quadratic for small residuals, linear for large ones, and its gradient.
 
     With r = pred - target,
-    L = (1/N) sum_i h(r_i),  h(r) = r^2 / 2 if |r| <= delta else delta * (|r| - delta / 2),
-    dL/dpred = clip(r, -delta, delta) / N
+    L = (1/N) sum_i h(r_i),  h(r) = r^2 / 2 if |r| <= delta else delta * (|r| - delta / 2);
+    the gradient dL/dpred is derived in notebook 01 (an exercise there).
 
     An outlier pulls on the fit with a force of at most delta, where the quadratic cost pulls
     with its whole residual (Huber 1964, "Robust estimation of a location parameter").
@@ -258,3 +258,94 @@ def binary_cross_entropy(logits, y):
     # scipy's sigmoid: notebook 03 asks students to write their own stable one
     sig = expit(z).astype(y.dtype, copy=False)
     return loss, (sig - y) / N
+
+
+def tempered_softmax_cross_entropy(scores, y, temperature):
+    """Cross-entropy of the softmax of ``scores / temperature``, and its gradient.
+
+    P = softmax(S / T),  L = -(1/N) sum_i log P[i, y_i].  A temperature T > 1 flattens the
+    probabilities, T < 1 sharpens them. The gradient with respect to the scores S (not
+    S / T) is derived in notebook 02 (an exercise there).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (N, C)
+        Logits S.
+    y : ndarray of shape (N,)
+        Integer labels.
+    temperature : float
+        T > 0.
+
+    Returns
+    -------
+    loss : float
+    dscores : ndarray of shape (N, C)
+
+    Taught in notebook 02.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(y).reshape(-1).astype(np.intp, copy=False)
+    N = scores.shape[0]
+    logp = log_softmax(scores / temperature)
+    loss = float(-np.mean(logp[np.arange(N), y]))
+    P = np.exp(logp)
+    P[np.arange(N), y] -= 1.0
+    return loss, P / (N * temperature)
+
+
+def smoothed_softmax_cross_entropy(scores, y, smoothing):
+    """Softmax cross-entropy against label-smoothed targets, and its gradient.
+
+    Q = (1 - eps) Y + eps / C (Y one-hot, eps = ``smoothing``),
+    L = -(1/N) sum_i sum_c Q[i, c] log softmax(S)[i, c].  The gradient with respect to the
+    scores is derived in notebook 02 (an exercise there).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (N, C)
+    y : ndarray of shape (N,)
+        Integer labels.
+    smoothing : float
+        eps in [0, 1).
+
+    Returns
+    -------
+    loss : float
+    dscores : ndarray of shape (N, C)
+
+    Taught in notebook 02.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    N, C = scores.shape
+    Q = (1.0 - smoothing) * one_hot(y, C) + smoothing / C
+    logp = log_softmax(scores)
+    loss = float(-np.sum(Q * logp)) / N
+    return loss, (np.exp(logp) - Q) / N
+
+
+def tanh_mse_loss(z, target):
+    """Quadratic cost of a tanh output layer, and its gradient with respect to ``z``.
+
+    A = tanh(Z),  L = sum over all entries of (A - target)**2, divided by 2N.  The gradient
+    (the output layer's error signal delta) is derived in notebook 03 (an exercise there).
+
+    Parameters
+    ----------
+    z : ndarray of shape (N, K)
+        Pre-activations Z of the output layer.
+    target : ndarray of shape (N, K)
+        Targets in [-1, 1].
+
+    Returns
+    -------
+    loss : float
+    dz : ndarray of shape (N, K)
+
+    Taught in notebook 03.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    N = z.shape[0]
+    a = np.tanh(z)
+    diff = a - np.asarray(target).reshape(a.shape)
+    loss = float(np.sum(diff * diff)) / (2 * N)
+    return loss, diff * (1.0 - a * a) / N

@@ -134,3 +134,21 @@ def test_kinked_derivatives_at_exactly_zero():
                                [[0.2, 0.2, 1.0]])
     np.testing.assert_allclose(act.elu_backward(ones, act.elu_forward(z, 0.5)[1]),
                                [[0.5 * np.exp(-1), 0.5, 1.0]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_swish_backward_matches_numerical_derivative(shape):
+    rng = np.random.default_rng(shape[0] * 17 + shape[1])
+    z, da = rng.normal(0, 3, size=shape), rng.normal(size=shape)
+    a, cache = act.swish_forward(z)
+    np.testing.assert_allclose(a, z / (1 + np.exp(-z)), rtol=1e-12)
+    num = numerical_gradient_array(lambda v: act.swish_forward(v)[0], z.copy(), da)
+    assert relative_error(act.swish_backward(da, cache), num) < 1e-7
+
+
+def test_swish_no_warnings_for_huge_inputs():
+    z = np.array([-1e3, -50.0, 0.0, 50.0, 1e3])
+    with np.errstate(all="raise"):
+        a, cache = act.swish_forward(z)
+        dz = act.swish_backward(np.ones_like(z), cache)
+    assert np.all(np.isfinite(a)) and np.all(np.isfinite(dz))

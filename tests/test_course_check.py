@@ -40,11 +40,11 @@ def test_untouched_and_wrong_answers_are_reported_per_exercise(tmp_path):
     rc, out = run_check(nb, tmp_path)
     assert rc == 1, out
     lines = out.splitlines()
-    assert "  Exercise 1  predict                 3 points  not attempted yet" in lines, out
-    assert any(line.startswith("  Exercise 2  mse_loss                3 points  fails: "
+    assert "  Exercise 1  predict                  3 points  not attempted yet" in lines, out
+    assert any(line.startswith("  Exercise 2  mse_loss                 3 points  fails: "
                                "CheckFailure: loss is 3.33333, expected 1.66667") for line in lines)
     # mse_gradients' test waits for predict, but mse_gradients itself is still the stub
-    assert "Exercise 3  mse_gradients           6 points  not attempted yet" in out
+    assert "Exercise 3  mse_gradients            6 points  not attempted yet" in out
     assert f"0 of {TOTAL} points" in out
     assert "runs top to bottom: no, the first error is in cell 7" in out
     assert "within the grader's 900 s" in out

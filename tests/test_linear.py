@@ -99,3 +99,17 @@ def test_fit_gradient_descent_is_reproducible_and_keeps_dtype():
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][2] == runs[1][2]
     assert runs[0][0].dtype == np.float32 and runs[0][1].dtype == np.float32
+
+
+@pytest.mark.parametrize("N, D, M", [(1, 1, 1), (5, 3, 2), (7, 2, 4)])
+def test_weighted_mse_gradients_numerical_and_unit_weights(N, D, M):
+    rng = np.random.default_rng(N * 100 + D * 10 + M)
+    X, y = rng.normal(size=(N, D)), rng.normal(size=(N, M))
+    W, b, s = rng.normal(size=(D, M)), rng.normal(size=M), rng.uniform(0, 3, size=N)
+    cost = lambda W_, b_: np.sum(s[:, None] * (X @ W_ + b_ - y) ** 2) / (2 * N)
+    dW, db = linear.weighted_mse_gradients(X, y, W, b, s)
+    assert relative_error(dW, numerical_gradient(lambda v: cost(v, b), W.copy())) < 1e-6
+    assert relative_error(db, numerical_gradient(lambda v: cost(W, v), b.copy())) < 1e-6
+    for got, want in zip(linear.weighted_mse_gradients(X, y, W, b, np.ones(N)),
+                         linear.mse_gradients(X, y, W, b)):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)

@@ -158,3 +158,40 @@ def test_binary_cross_entropy_keeps_dtype(dtype):
     assert dz.dtype == dtype and dz.shape == z.shape
     s = 1 / (1 + np.exp(-z.astype(np.float64)))
     np.testing.assert_allclose(dz, (s - [[1], [0], [0]]) / 3, rtol=1e-6)
+
+
+@pytest.mark.parametrize("T", [0.25, 1.0, 3.0])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_tempered_softmax_cross_entropy_matches_numerical_gradient(shape, T):
+    rng = np.random.default_rng(len(shape) + shape[0] * 7 + shape[1])
+    S, y = rng.normal(0, 2, size=shape), _labels(rng, *shape)
+    loss, dS = losses.tempered_softmax_cross_entropy(S, y, T)
+    assert loss == pytest.approx(losses.softmax_cross_entropy(S / T, y)[0], rel=1e-12)
+    num = numerical_gradient(lambda s: losses.tempered_softmax_cross_entropy(s, y, T)[0], S.copy())
+    np.testing.assert_allclose(dS, num, rtol=1e-5, atol=1e-9)   # tiny entries at low T
+
+
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.5])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_smoothed_softmax_cross_entropy_matches_numerical_gradient(shape, eps):
+    rng = np.random.default_rng(shape[0] * 11 + shape[1])
+    S, y = rng.normal(0, 2, size=shape), _labels(rng, *shape)
+    loss, dS = losses.smoothed_softmax_cross_entropy(S, y, eps)
+    if eps == 0.0:
+        ref = losses.softmax_cross_entropy(S, y)
+        assert loss == pytest.approx(ref[0], rel=1e-12)
+        np.testing.assert_allclose(dS, ref[1], atol=1e-15)
+    num = numerical_gradient(lambda s: losses.smoothed_softmax_cross_entropy(s, y, eps)[0],
+                             S.copy())
+    assert relative_error(dS, num) < 1e-6
+    np.testing.assert_allclose(dS.sum(axis=1), 0.0, atol=1e-15)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_tanh_mse_loss_matches_numerical_gradient(shape):
+    rng = np.random.default_rng(shape[0] * 13 + shape[1])
+    z, t = rng.normal(0, 1.5, size=shape), rng.uniform(-1, 1, size=shape)
+    loss, dz = losses.tanh_mse_loss(z, t)
+    assert loss == pytest.approx(losses.mse_loss(np.tanh(z), t)[0], rel=1e-12)
+    num = numerical_gradient(lambda v: losses.tanh_mse_loss(v, t)[0], z.copy())
+    assert relative_error(dz, num) < 1e-6

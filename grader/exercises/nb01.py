@@ -529,3 +529,72 @@ BUGS += [
 EXERCISES.append(
     Exercise("test_huber_loss", points=3, check=check_huber_loss, functions=("huber_loss",),
              references=("course.losses.huber_loss",)))
+
+
+
+# ---------------------------------------------------------------- weighted_mse_gradients
+def _weighted_cost(X, y, W, b, weights):
+    """The weighted quadratic cost sum_i weights[i] * ||y_hat_i - y_i||**2 / (2N), float64."""
+    r = linear.predict(X, W, b) - y
+    return float(np.sum(weights[:, None] * r * r)) / (2 * X.shape[0])
+
+
+def check_weighted_mse_gradients(weighted_mse_gradients):
+    """weighted_mse_gradients against the reference and numerical gradients of the weighted
+    cost: every shape of ``LINEAR_SHAPES`` (batch of one, D != M both ways), weights in [0, 3]
+    with a zero weight among them, and weights of one (the unweighted gradients)."""
+    fn = with_reference_globals(weighted_mse_gradients, predict=linear.predict,
+                                mse_loss=_loss_value, mse_gradients=linear.mse_gradients)
+    for case, (N, D, M) in enumerate(LINEAR_SHAPES):
+        X, W, b, y = _linear_case("weighted_mse_gradients", case, N, D, M)
+        rng = rng_for("weighted_mse_gradients", 100 + case)
+        weights = rng.uniform(0.0, 3.0, size=N)
+        if N > 2:
+            weights[rng.integers(N)] = 0.0
+        if case == len(LINEAR_SHAPES) - 1:
+            weights = np.ones(N)
+        out = fn(*copies(X, y, W, b, weights))
+        check_true(isinstance(out, tuple) and len(out) == 2,
+                   "weighted_mse_gradients must return the tuple (dW, db).")
+        dW, db = out
+        ref_dW, ref_db = linear.weighted_mse_gradients(X, y, W, b, weights)
+        where = f"on a hidden input with N={N}, D={D}, M={M} and hidden weights"
+        check_shape(f"dW {where}", dW, W.shape)
+        check_shape(f"db {where}", db, b.shape)
+        check_array(f"dW {where}", dW, ref_dW, rtol=1e-7, atol=1e-9,
+                    hint="each example's error counts with its weight, and the cost divides "
+                         "by 2N (not by the sum of the weights).")
+        check_array(f"db {where}", db, ref_db, rtol=1e-7, atol=1e-9,
+                    hint="db has one entry per output; every example contributes with its weight.")
+        num_dW = numerical_gradient(lambda W_: _weighted_cost(X, y, W_, b, weights), W.copy())
+        num_db = numerical_gradient(lambda b_: _weighted_cost(X, y, W, b_, weights), b.copy())
+        for name, grad, num in (("dW", dW, num_dW), ("db", db, num_db)):
+            err = relative_error(as_plain_array(name, grad).astype(np.float64), num)
+            check_true(err < 1e-6, f"{name} {where} disagrees with the numerical gradient of the "
+                                   f"weighted cost (relative error {err:.2e}, allowed 1e-6).")
+
+
+BUGS += [
+    Bug("weighted_weights_ignored", "weighted_mse_gradients",
+        "weights.reshape(N, 1) * error / N", "error / N",
+        "The weights are missing: example i enters the cost s_i times, so its error enters the "
+        "gradients multiplied by s_i."),
+    Bug("weighted_weights_not_a_column", "weighted_mse_gradients",
+        "weights.reshape(N, 1) * error / N", "weights * error / N",
+        "weights has shape (N,) and the errors (N, M): multiplying them directly broadcasts "
+        "along the wrong axis. Make the weights a column, shape (N, 1), so that row i is scaled "
+        "by s_i."),
+    Bug("weighted_divides_by_total_weight", "weighted_mse_gradients",
+        "weights.reshape(N, 1) * error / N", "weights.reshape(N, 1) * error / np.sum(weights)",
+        "The cost of this exercise divides by 2N, the number of examples, not by the sum of the "
+        "weights: the gradient keeps the 1/N."),
+    Bug("weighted_weights_squared", "weighted_mse_gradients",
+        "weights.reshape(N, 1) * error / N", "weights.reshape(N, 1) ** 2 * error / N",
+        "The weight multiplies the squared error, it is not inside the square: the gradient "
+        "carries s_i once, not s_i squared."),
+]
+
+EXERCISES.append(
+    Exercise("test_weighted_mse_gradients", points=2, check=check_weighted_mse_gradients,
+             functions=("weighted_mse_gradients",),
+             references=("course.linear.weighted_mse_gradients",)))

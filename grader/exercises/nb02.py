@@ -309,3 +309,119 @@ EXERCISES = [
              functions=('accuracy',),
              references=('course.train.accuracy',)),
 ]
+
+
+
+# ---------------------------------------------------------------- derivation exercises
+def _earlier_references(fn):
+    """The student's function, with notebook 02's earlier exercises replaced by the references."""
+    return with_reference_globals(fn, one_hot=losses.one_hot, softmax=losses.softmax,
+                                  cross_entropy=losses.cross_entropy,
+                                  softmax_cross_entropy=losses.softmax_cross_entropy)
+
+
+def _scores_case(exercise, case, n, c):
+    rng = rng_for(exercise, case)
+    # moderate scores: no probability falls below the 1e-12 that cross_entropy clips to
+    scores = rng.normal(0.0, 1.5, size=(n, c)) + rng.normal(0.0, 0.5, size=(1, c))
+    return scores, _labels(rng, n, c)
+
+
+def _check_loss_and_grad(where, out, ref, loss_of_scores, scores, hint):
+    check_true(isinstance(out, tuple) and len(out) == 2,
+               "the function must return the tuple (loss, dscores).")
+    loss, dscores = out
+    check_scalar(f"loss {where}", loss, ref[0], rtol=1e-7, atol=1e-10)
+    check_array(f"dscores {where}", dscores, ref[1], rtol=1e-6, atol=1e-10, hint=hint)
+    # independent oracle: centered differences in float64 (absolute tolerance, since entries
+    # of classes with probability near 0 are tiny and their relative error is rounding noise)
+    num = numerical_gradient(loss_of_scores, scores.copy())
+    check_array(f"dscores {where} against the numerical gradient of the loss",
+                np.asarray(dscores, dtype=np.float64), num, rtol=1e-5, atol=1e-8, hint=hint)
+
+
+#: temperatures of the hidden cases: flatter (> 1) and sharper (< 1) than the plain softmax
+TEMPERATURES = [2.0, 0.5, 4.0, 0.6, 1.5]
+
+
+def check_tempered_softmax_cross_entropy(tempered_softmax_cross_entropy):
+    """Loss and gradient with respect to the scores (not the scaled scores) of softmax
+    cross-entropy at temperature T, against the reference and numerical gradients; batches
+    of one, C > N and N > C, temperatures above and below 1."""
+    fn = _earlier_references(tempered_softmax_cross_entropy)
+    for case, ((n, c), T) in enumerate(zip(CLASS_SHAPES + [(6, 3)], TEMPERATURES)):
+        scores, y = _scores_case("tempered_softmax_cross_entropy", case, n, c)
+        ref = losses.tempered_softmax_cross_entropy(scores, y, T)
+        out = fn(*copies(scores, y), T)
+        _check_loss_and_grad(
+            f"on hidden scores of shape {(n, c)} at a hidden temperature", out, ref,
+            lambda s: losses.tempered_softmax_cross_entropy(s, y, T)[0], scores,
+            hint="differentiate with respect to the scores S themselves: the chain rule "
+                 "through S / T adds a factor, and the probabilities are those at temperature T.")
+
+
+#: smoothing strengths of the hidden cases
+SMOOTHINGS = [0.1, 0.3, 0.05, 0.2, 0.5]
+
+
+def check_smoothed_softmax_cross_entropy(smoothed_softmax_cross_entropy):
+    """Loss and gradient of softmax cross-entropy against label-smoothed targets, against the
+    reference and numerical gradients; batches of one, C > N and N > C, several strengths."""
+    fn = _earlier_references(smoothed_softmax_cross_entropy)
+    for case, ((n, c), eps) in enumerate(zip(CLASS_SHAPES + [(6, 3)], SMOOTHINGS)):
+        scores, y = _scores_case("smoothed_softmax_cross_entropy", case, n, c)
+        ref = losses.smoothed_softmax_cross_entropy(scores, y, eps)
+        out = fn(*copies(scores, y), eps)
+        _check_loss_and_grad(
+            f"on hidden scores of shape {(n, c)} with a hidden smoothing", out, ref,
+            lambda s: losses.smoothed_softmax_cross_entropy(s, y, eps)[0], scores,
+            hint="the targets are (1 - eps) Y + eps / C for every class, and every class's "
+                 "target enters both the loss and the gradient.")
+
+
+BUGS += [
+    Bug("tempered_missing_inverse_temperature", "tempered_softmax_cross_entropy",
+        "dscores = (probs - one_hot(y, C)) / (N * temperature)",
+        "dscores = (probs - one_hot(y, C)) / N",
+        "The loss depends on S only through S / T, so the chain rule multiplies the gradient "
+        "with respect to S / T by 1 / T."),
+    Bug("tempered_times_temperature", "tempered_softmax_cross_entropy",
+        "dscores = (probs - one_hot(y, C)) / (N * temperature)",
+        "dscores = (probs - one_hot(y, C)) * temperature / N",
+        "d(S / T)/dS is 1 / T, not T: divide by the temperature."),
+    Bug("tempered_untempered_probs_in_gradient", "tempered_softmax_cross_entropy",
+        "dscores = (probs - one_hot(y, C))", "dscores = (softmax(scores) - one_hot(y, C))",
+        "The gradient uses the probabilities of the model, those at temperature T, "
+        "softmax(S / T), not softmax(S)."),
+    Bug("tempered_multiplies_scores", "tempered_softmax_cross_entropy",
+        "probs = softmax(scores / temperature)", "probs = softmax(scores * temperature)",
+        "The temperature divides the scores: softmax(S / T), so that T > 1 flattens the "
+        "probabilities."),
+    Bug("smoothed_gradient_with_hard_labels", "smoothed_softmax_cross_entropy",
+        "dscores = (probs - targets) / N", "dscores = (probs - one_hot(y, C)) / N",
+        "The loss uses the smoothed targets, so the gradient is the probabilities minus the "
+        "smoothed targets, not minus the one-hot labels."),
+    Bug("smoothed_missing_one_minus_eps", "smoothed_softmax_cross_entropy",
+        "(1 - smoothing) * one_hot(y, C)", "one_hot(y, C)",
+        "The true class keeps 1 - eps of the mass: without the factor (1 - eps) the targets "
+        "sum to 1 + eps and are no longer a distribution."),
+    Bug("smoothed_spread_over_other_classes", "smoothed_softmax_cross_entropy",
+        "+ smoothing / C", "+ smoothing / (C - 1)",
+        "The smoothing mass eps is spread uniformly over all C classes, the true one included: "
+        "eps / C each."),
+    Bug("smoothed_loss_with_hard_labels", "smoothed_softmax_cross_entropy",
+        "loss = -np.sum(targets * ", "loss = -np.sum(one_hot(y, C) * ",
+        "The loss is the cross-entropy against the smoothed targets: every class's log-"
+        "probability counts with its target weight, not only the true class's."),
+]
+
+EXERCISES.append(
+    Exercise("test_tempered_softmax_cross_entropy", points=5,
+             check=check_tempered_softmax_cross_entropy,
+             functions=("tempered_softmax_cross_entropy",),
+             references=("course.losses.tempered_softmax_cross_entropy",)))
+EXERCISES.append(
+    Exercise("test_smoothed_softmax_cross_entropy", points=5,
+             check=check_smoothed_softmax_cross_entropy,
+             functions=("smoothed_softmax_cross_entropy",),
+             references=("course.losses.smoothed_softmax_cross_entropy",)))

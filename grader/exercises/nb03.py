@@ -701,3 +701,97 @@ EXERCISES = [
              functions=('initialize_params',),
              references=('course.init.initialize_params',)),
 ]
+
+
+
+# ---------------------------------------------------------------- derivation exercises
+def check_tanh_mse_loss(tanh_mse_loss):
+    """Loss and error signal dL/dz of a tanh output layer with the quadratic cost, against
+    ``course.losses.tanh_mse_loss`` and numerical gradients; a batch of one, K = 1 and K > N,
+    pre-activations in the saturated range too."""
+    from course import losses
+
+    fn = with_reference_globals(tanh_mse_loss, tanh_forward=activations.tanh_forward,
+                                tanh_backward=activations.tanh_backward,
+                                sigmoid_forward=activations.sigmoid_forward,
+                                sigmoid_backward=activations.sigmoid_backward)
+    for case, (n, k) in enumerate([(1, 1), (1, 4), (6, 2), (3, 7), (9, 1)]):
+        rng = rng_for("tanh_mse_loss", case)
+        z = rng.normal(0.0, 1.5, size=(n, k))
+        target = rng.uniform(-1.0, 1.0, size=(n, k))
+        out = fn(*copies(z, target))
+        check_true(isinstance(out, tuple) and len(out) == 2,
+                   "tanh_mse_loss must return the tuple (loss, dz).")
+        loss, dz = out
+        ref_loss, ref_dz = losses.tanh_mse_loss(z, target)
+        where = f"on a hidden input of shape {(n, k)}"
+        check_scalar(f"loss {where}", loss, ref_loss, rtol=1e-9, atol=1e-12,
+                     hint="the quadratic cost of the outputs tanh(z), summed and divided by 2N.")
+        check_shape(f"dz {where}", dz, z.shape)
+        check_array(f"dz {where}", dz, ref_dz, rtol=1e-7, atol=1e-10,
+                    hint="dL/dz goes through the cost and then through tanh: both local "
+                         "derivatives, and the 1/N of the mean.")
+        num = numerical_gradient(lambda v: losses.tanh_mse_loss(v, target)[0], z.copy())
+        err = relative_error(np.asarray(dz, dtype=np.float64), num)
+        check_true(err < 1e-6, f"dz {where} disagrees with the numerical gradient "
+                               f"(relative error {err:.1e}).")
+
+
+def check_swish_backward(swish_backward):
+    """dz = da * f'(z) for swish f(z) = z sigmoid(z), against ``course.activations.swish_backward``
+    and the numerical derivative of the forward pass; a batch of one, tall and wide inputs,
+    negative and positive z (f' changes sign), upstream gradients of both signs."""
+    fn = with_reference_globals(swish_backward, sigmoid_forward=activations.sigmoid_forward,
+                                sigmoid_backward=activations.sigmoid_backward)
+    for case, shape in enumerate([(1, 1), (1, 5), (6, 3), (3, 8)]):
+        rng = rng_for("swish_backward", case)
+        z = rng.normal(0.0, 3.0, size=shape)
+        da = rng.normal(0.0, 1.0, size=shape) * rng.choice([-2.0, 2.0], size=shape)
+        dz = fn(*copies(da, z))
+        where = f"on a hidden input of shape {shape}"
+        check_shape(f"dz {where}", dz, shape)
+        check_array(f"dz {where}", dz, activations.swish_backward(da, z), rtol=1e-7, atol=1e-10,
+                    hint="dz = da * f'(z): differentiate z * sigmoid(z) with the product rule.")
+        num = numerical_gradient_array(lambda v: activations.swish_forward(v)[0], z.copy(), da)
+        err = relative_error(np.asarray(dz, dtype=np.float64), num)
+        check_true(err < 1e-6, f"dz {where} disagrees with the numerical derivative of swish "
+                               f"(relative error {err:.1e}).")
+
+
+BUGS += [
+    Bug("tanh_mse_no_tanh_derivative", "tanh_mse_loss",
+        "dz = diff * (1 - a ** 2) / N", "dz = diff / N",
+        "This is dL/da, the gradient with respect to the outputs; the error signal of the layer "
+        "goes on through tanh and is multiplied by tanh'(z) = 1 - tanh(z)**2."),
+    Bug("tanh_mse_derivative_at_z", "tanh_mse_loss",
+        "(1 - a ** 2)", "(1 - z ** 2)",
+        "tanh'(z) = 1 - tanh(z)**2: square the output a = tanh(z), not the input z."),
+    Bug("tanh_mse_sigmoid_derivative", "tanh_mse_loss",
+        "diff * (1 - a ** 2)", "diff * a * (1 - a)",
+        "a (1 - a) is the derivative of the sigmoid; for tanh it is 1 - a**2."),
+    Bug("tanh_mse_gradient_half", "tanh_mse_loss",
+        "dz = diff * (1 - a ** 2) / N", "dz = diff * (1 - a ** 2) / (2 * N)",
+        "The 1/2 of the cost cancels the 2 of the square: the gradient divides by N, not 2N."),
+    Bug("swish_sigmoid_only", "swish_backward",
+        "dz = da * (s + z * s * (1 - s))", "dz = da * s",
+        "sigmoid(z) is only the first term of f'(z): by the product rule the derivative of "
+        "z * sigmoid(z) also has z * sigmoid'(z)."),
+    Bug("swish_dropped_first_term", "swish_backward",
+        "(s + z * s * (1 - s))", "(z * s * (1 - s))",
+        "The product rule gives two terms: sigmoid(z) (from differentiating z) plus "
+        "z * sigmoid(z) (1 - sigmoid(z))."),
+    Bug("swish_no_upstream", "swish_backward",
+        "dz = da * (s + z * s * (1 - s))", "dz = s + z * s * (1 - s)",
+        "This is f'(z) alone: the backward pass multiplies it by the upstream gradient da."),
+    Bug("swish_wrong_sigmoid_derivative", "swish_backward",
+        "z * s * (1 - s)", "z * s * (1 + s)",
+        "sigmoid'(z) = sigmoid(z) (1 - sigmoid(z)), with a minus."),
+]
+
+EXERCISES.append(
+    Exercise("test_tanh_mse_loss", points=5, check=check_tanh_mse_loss,
+             functions=("tanh_mse_loss",), references=("course.losses.tanh_mse_loss",)))
+EXERCISES.append(
+    Exercise("test_swish_backward", points=5, check=check_swish_backward,
+             functions=("swish_backward",),
+             references=("course.activations.swish_backward", "course.activations.swish_forward")))
