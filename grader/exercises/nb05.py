@@ -594,3 +594,47 @@ EXERCISES = [
              functions=('log_uniform',),
              references=('course.regularization.log_uniform',)),
 ]
+
+
+# ---------------------------------------------------------------- elastic_net (scaffolded)
+def check_elastic_net(elastic_net):
+    """elastic_net(...) against the reference ``course.regularization.elastic_net_penalty`` on hidden inputs."""
+    from course.regularization import elastic_net_penalty as reference
+
+    for case in range(3):
+        x = rng_for("elastic_net", case).normal(size=(4, 3))
+        check_array(f"elastic_net on a hidden input of shape {x.shape}", elastic_net(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("elastic_net_bug_1", "elastic_net", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("elastic_net_bug_2", "elastic_net", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("elastic_net_bug_3", "elastic_net", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_elastic_net", points=4, check=check_elastic_net, functions=("elastic_net",),
+             references=("course.regularization.elastic_net_penalty",)))
+
+
+# ---------------------------------------------------------------- gaussian_dropout (scaffolded)
+def check_gaussian_dropout(gaussian_dropout):
+    """gaussian_dropout(...) against the reference ``course.layers.gaussian_dropout_forward`` on hidden inputs."""
+    from course.layers import gaussian_dropout_forward as reference
+
+    for case in range(3):
+        x = rng_for("gaussian_dropout", case).normal(size=(4, 3))
+        check_array(f"gaussian_dropout on a hidden input of shape {x.shape}", gaussian_dropout(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("gaussian_dropout_bug_1", "gaussian_dropout", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("gaussian_dropout_bug_2", "gaussian_dropout", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("gaussian_dropout_bug_3", "gaussian_dropout", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_gaussian_dropout", points=6, check=check_gaussian_dropout, functions=("gaussian_dropout",),
+             references=("course.layers.gaussian_dropout_forward",)))

@@ -326,3 +326,47 @@ EXERCISES = [
     Exercise("test_worst_mistakes", points=10, check=check_worst_mistakes,
              functions=('worst_mistakes',)),
 ]
+
+
+# ---------------------------------------------------------------- most_confused_pairs (scaffolded)
+def check_most_confused_pairs(most_confused_pairs):
+    """most_confused_pairs(...) against the reference ``course.train.most_confused_pairs`` on hidden inputs."""
+    from course.train import most_confused_pairs as reference
+
+    for case in range(3):
+        x = rng_for("most_confused_pairs", case).normal(size=(4, 3))
+        check_array(f"most_confused_pairs on a hidden input of shape {x.shape}", most_confused_pairs(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("most_confused_pairs_bug_1", "most_confused_pairs", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("most_confused_pairs_bug_2", "most_confused_pairs", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("most_confused_pairs_bug_3", "most_confused_pairs", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_most_confused_pairs", points=5, check=check_most_confused_pairs, functions=("most_confused_pairs",),
+             references=("course.train.most_confused_pairs",)))
+
+
+# ---------------------------------------------------------------- precision_recall (scaffolded)
+def check_precision_recall(precision_recall):
+    """precision_recall(...) against the reference ``course.train.precision_recall`` on hidden inputs."""
+    from course.train import precision_recall as reference
+
+    for case in range(3):
+        x = rng_for("precision_recall", case).normal(size=(4, 3))
+        check_array(f"precision_recall on a hidden input of shape {x.shape}", precision_recall(x.copy()),
+                    reference(x))
+
+
+BUGS += [
+    Bug("precision_recall_bug_1", "precision_recall", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 1"),
+    Bug("precision_recall_bug_2", "precision_recall", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 2"),
+    Bug("precision_recall_bug_3", "precision_recall", "OLD TEXT OF THE SOLUTION", "NEW TEXT", "DIAGNOSIS 3"),
+]
+
+EXERCISES.append(
+    Exercise("test_precision_recall", points=5, check=check_precision_recall, functions=("precision_recall",),
+             references=("course.train.precision_recall",)))
