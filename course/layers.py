@@ -17,6 +17,7 @@ from course.activations import ACTIVATIONS
 __all__ = [
     "affine_forward", "affine_backward",
     "dropout_forward", "dropout_backward",
+    "gaussian_dropout_forward", "gaussian_dropout_backward",
     "dropconnect_forward", "dropconnect_backward",
     "batchnorm_forward", "batchnorm_backward",
     "affine_activation_forward", "affine_activation_backward",
@@ -116,6 +117,61 @@ def dropout_backward(dout, cache):
     ----------
     dout : ndarray of shape (N, H)
     cache : tuple ``(mask, mode)`` from ``dropout_forward``
+
+    Returns
+    -------
+    dx : ndarray of shape (N, H)
+
+    Taught in notebook 05.
+    """
+    mask, mode = cache
+    if mode == "test":
+        return dout
+    return dout * mask
+
+
+def gaussian_dropout_forward(x, keep_prob, mode, rng):
+    """Gaussian dropout: multiply every unit by independent Gaussian noise of mean 1.
+
+    The noise's standard deviation is chosen so that each unit's multiplier has the mean and the
+    variance of inverted dropout's multiplier m / p (m ~ Bernoulli(p), p = keep_prob). The noise
+    is drawn as ``1 + sigma * rng.standard_normal(x.shape)``; test mode returns x unchanged.
+
+    Parameters
+    ----------
+    x : ndarray of shape (N, H)
+    keep_prob : float in (0, 1]
+        The keep probability p of the inverted dropout it imitates.
+    mode : {"train", "test"}
+    rng : np.random.Generator
+        Source of the noise in train mode (unused, may be None, in test mode).
+
+    Returns
+    -------
+    out : ndarray of shape (N, H), the dtype of x
+    cache : tuple ``(mask, mode)``; ``mask`` holds the multipliers (shape (N, H)) in train
+        mode, None in test mode
+
+    Taught in notebook 05 (the standard deviation and the backward pass are derived there).
+    """
+    if mode == "test":
+        return x, (None, mode)
+    if mode != "train":
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    if not 0 < keep_prob <= 1:
+        raise ValueError(f"keep_prob must be in (0, 1], got {keep_prob}")
+    sigma = np.sqrt((1.0 - keep_prob) / keep_prob)
+    mask = (1.0 + sigma * rng.standard_normal(x.shape)).astype(x.dtype)
+    return x * mask, (mask, mode)
+
+
+def gaussian_dropout_backward(dout, cache):
+    """Backward pass of Gaussian dropout.
+
+    Parameters
+    ----------
+    dout : ndarray of shape (N, H)
+    cache : tuple ``(mask, mode)`` from ``gaussian_dropout_forward``
 
     Returns
     -------

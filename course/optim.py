@@ -27,11 +27,13 @@ __all__ = [
     "nesterov",
     "rmsprop",
     "adam",
+    "adamw",
     "OPTIMIZERS",
     "ewa",
     "step_decay",
     "exponential_decay",
     "inverse_time_decay",
+    "warmup_cosine",
 ]
 
 DEFAULTS = {
@@ -41,6 +43,7 @@ DEFAULTS = {
     "beta1": 0.9,
     "beta2": 0.999,
     "epsilon": 1e-8,
+    "weight_decay": 1e-2,
 }
 
 
@@ -240,6 +243,51 @@ def adam(w, dw, config=None):
     return w - lr * m_hat / (np.sqrt(v_hat) + eps), config
 
 
+def adamw(w, dw, config=None):
+    """Adam with decoupled weight decay (AdamW, Loshchilov and Hutter, 2019).
+
+    The decay is not part of the gradient: ``m`` and ``v`` average ``dw`` only, exactly as in
+    ``adam``, and the weights are shrunk by the factor ``1 - learning_rate * weight_decay``
+    (the shrinking of one SGD step on the L2 penalty ``weight_decay / 2 * sum(w**2)``) next to
+    the adaptive step, both computed from the ``w`` the call received.
+
+    Parameters
+    ----------
+    w : ndarray of any shape
+        Current parameter values (not modified).
+    dw : ndarray, same shape as ``w``
+        Gradient of the data loss with respect to ``w`` (no penalty term in it).
+    config : dict or None
+        ``learning_rate`` (1e-2), ``beta1`` (0.9), ``beta2`` (0.999), ``epsilon`` (1e-8),
+        ``weight_decay`` (1e-2); state ``m``, ``v`` (ndarrays like ``w``) and ``t`` (int).
+
+    Returns
+    -------
+    w : ndarray, same shape and dtype as ``w``
+        Updated parameters.
+    config : dict
+        The same dict, with ``m``, ``v`` and ``t`` updated.
+
+    Taught in notebook 04 (derived there from the definition above).
+    """
+    if config is None:
+        config = {}
+    lr = _hyper(config, "learning_rate")
+    beta1 = _hyper(config, "beta1")
+    beta2 = _hyper(config, "beta2")
+    eps = _hyper(config, "epsilon")
+    decay = _hyper(config, "weight_decay")
+    m = _state(config, "m", w)
+    v = _state(config, "v", w)
+    t = int(config.get("t", 0)) + 1
+    m = beta1 * m + (1.0 - beta1) * dw
+    v = beta2 * v + (1.0 - beta2) * (dw * dw)
+    m_hat = m / (1.0 - beta1**t)
+    v_hat = v / (1.0 - beta2**t)
+    config["m"], config["v"], config["t"] = m, v, t
+    return (1.0 - lr * decay) * w - lr * m_hat / (np.sqrt(v_hat) + eps), config
+
+
 OPTIMIZERS = {
     "sgd": sgd,
     "momentum": momentum,
@@ -354,3 +402,38 @@ def inverse_time_decay(lr0, epoch, *, k):
     Taught in notebook 04.
     """
     return float(lr0) / (1.0 + float(k) * float(epoch))
+
+
+def warmup_cosine(lr0, epoch, *, epochs, warmup=0):
+    """Linear warm-up, then half a cosine period down to zero.
+
+    Warm-up (epochs 0 .. warmup - 1): the rate grows by the same amount every epoch, from
+    lr0 / warmup at epoch 0 to lr0 at epoch warmup - 1. From epoch ``warmup`` on it follows half
+    a period of a cosine, from lr0 at epoch ``warmup`` down to 0 at epoch ``epochs`` (the first
+    epoch after training), flat at both ends. ``warmup=0`` is the plain cosine schedule.
+
+    Parameters
+    ----------
+    lr0 : float
+        Peak learning rate.
+    epoch : int
+        Epoch index, counted from 0, ``0 <= epoch < epochs``.
+    epochs : int
+        Number of training epochs, ``epochs > warmup``.
+    warmup : int
+        Number of warm-up epochs (0: none).
+
+    Returns
+    -------
+    float
+        The learning rate for ``epoch``.
+
+    Taught in notebook 04 (derived there from this definition); used in notebook 06.
+    """
+    epoch, epochs, warmup = int(epoch), int(epochs), int(warmup)
+    if epochs <= warmup:
+        raise ValueError(f"epochs ({epochs}) must exceed warmup ({warmup})")
+    if epoch < warmup:
+        return float(lr0) * (epoch + 1) / warmup
+    progress = (epoch - warmup) / (epochs - warmup)
+    return float(lr0) * 0.5 * (1.0 + math.cos(math.pi * progress))

@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "l2_penalty",
     "l1_penalty",
+    "elastic_net_penalty",
     "EarlyStopping",
     "fit_standardizer",
     "standardize",
@@ -77,6 +78,33 @@ def l1_penalty(W, lam):
 
 
 # --------------------------------------------------------------------------- early stopping
+def elastic_net_penalty(W, lam, alpha):
+    """Elastic-net penalty lam * (alpha * sum|W| + (1 - alpha) / 2 * sum(W**2)) and its gradient.
+
+    A mixture of the L1 and L2 penalties: ``alpha = 1`` is ``l1_penalty``, ``alpha = 0`` is
+    ``l2_penalty``. At W == 0 the L1 part takes the subgradient 0.
+
+    Parameters
+    ----------
+    W : ndarray of any shape
+    lam : float
+        Regularization strength lambda >= 0.
+    alpha : float in [0, 1]
+        Share of the L1 part.
+
+    Returns
+    -------
+    penalty : float
+    dW : ndarray, same shape and dtype as W
+        The (sub)gradient of the penalty with respect to W.
+
+    Taught in notebook 05 (the gradient is derived there).
+    """
+    lam, alpha = float(lam), float(alpha)
+    penalty = lam * (alpha * float(np.sum(np.abs(W))) + 0.5 * (1.0 - alpha) * float(np.sum(W * W)))
+    return penalty, lam * (alpha * np.sign(W) + (1.0 - alpha) * W)
+
+
 class EarlyStopping:
     """Stop training when a validation metric (higher is better) stops improving.
 

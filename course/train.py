@@ -22,8 +22,8 @@ from course.inplace import in_place_step
 from course.optim import OPTIMIZERS
 from course.regularization import EarlyStopping
 
-__all__ = ["accuracy", "confusion_matrix", "iterate_minibatches", "predict_in_chunks", "pure_step",
-           "train"]
+__all__ = ["accuracy", "confusion_matrix", "iterate_minibatches", "most_confused_pairs",
+           "precision_recall", "predict_in_chunks", "pure_step", "train"]
 
 #: training accuracy is measured on at most this many (fixed) training examples
 TRAIN_ACC_SAMPLES = 10_000
@@ -132,6 +132,64 @@ def confusion_matrix(y_true, y_pred, num_classes):
             raise ValueError(f"{name} has labels outside [0, {c})")
     counts = np.bincount(y_true * c + y_pred, minlength=c * c)
     return counts.reshape(c, c)
+
+
+def most_confused_pairs(cm, k):
+    """The k most frequent confusions of a confusion matrix.
+
+    Every off-diagonal entry cm[i, j] > 0 is a confusion "true class i predicted as j". They are
+    sorted by count, largest first; equal counts keep row-major order (smaller i first, then
+    smaller j).
+
+    Parameters
+    ----------
+    cm : ndarray of shape (C, C) of int
+        Confusion matrix, rows the true class, columns the predicted class.
+    k : int
+        Maximum number of pairs to return.
+
+    Returns
+    -------
+    pairs : ndarray of shape (min(k, number of nonzero off-diagonal entries), 3), int64
+        One row (i, j, cm[i, j]) per confusion, the most frequent first.
+
+    Taught in notebook 06.
+    """
+    cm = np.asarray(cm)
+    off = cm.astype(np.int64).copy()
+    np.fill_diagonal(off, 0)
+    flat = off.ravel()
+    order = np.argsort(-flat, kind="stable")
+    order = order[flat[order] > 0][: int(k)]
+    i, j = np.unravel_index(order, cm.shape)
+    return np.stack([i, j, flat[order]], axis=1).astype(np.int64)
+
+
+def precision_recall(cm):
+    """Per-class precision and recall from a confusion matrix.
+
+    Precision of class c: of the examples predicted as c, the fraction that are c. Recall of
+    class c: of the examples of class c, the fraction predicted as c. A class with no
+    predictions (or no examples) gets precision (recall) 0.
+
+    Parameters
+    ----------
+    cm : ndarray of shape (C, C) of int
+        Confusion matrix, rows the true class, columns the predicted class.
+
+    Returns
+    -------
+    precision : ndarray of shape (C,), float64
+    recall : ndarray of shape (C,), float64
+
+    Taught in notebook 06.
+    """
+    cm = np.asarray(cm, dtype=np.float64)
+    correct = np.diag(cm)
+    predicted, actual = cm.sum(axis=0), cm.sum(axis=1)
+    precision = np.divide(correct, predicted, out=np.zeros_like(correct), where=predicted > 0)
+    recall = np.divide(correct, actual, out=np.zeros_like(correct), where=actual > 0)
+    return precision, recall
 
 
 def predict_in_chunks(model, X, chunk_size=4096):

@@ -162,6 +162,28 @@ def check_adam(student_adam):
                      "m, v: weighted averages of dw and dw**2; divide by (1 - beta**t) with t counted from 1.")
 
 
+def check_adamw(student_adamw):
+    """Compare adamw() with course.optim.adamw over several updates, shapes and decay strengths."""
+    hypers = [{"learning_rate": 0.01, "weight_decay": 0.1},
+              {"learning_rate": 0.1, "beta1": 0.5, "beta2": 0.9, "weight_decay": 0.3},
+              {"learning_rate": 1e-3, "beta1": 0.95, "beta2": 0.99, "epsilon": 1e-3, "weight_decay": 2.0}]
+
+    _check_optimizer(student_adamw, optim.adamw, "adamw", hypers, ("m", "v", "t"),
+                     "m, v and t exactly as in Adam, from dw alone; the weights w the call received are "
+                     "shrunk by the factor of one SGD step on the L2 penalty, beside Adam's step.")
+    # a weight with zero gradient: Adam's step is zero, only the decay acts
+    for case, (lr, decay) in enumerate([(0.1, 0.5), (0.03, 3.0)]):
+        w = rng_for("adamw", 50 + case).standard_normal((2, 3))
+        s_w, s_cfg, r_w, r_cfg = w.copy(), {"learning_rate": lr, "weight_decay": decay}, w.copy(), \
+            {"learning_rate": lr, "weight_decay": decay}
+        for step in range(3):
+            s_w, s_cfg = _call(student_adamw, s_w, np.zeros_like(w), s_cfg, "adamw")
+            r_w, r_cfg = optim.adamw(r_w, np.zeros_like(w), r_cfg)
+            check_array(f"w after update {step + 1} with a zero gradient on a hidden input of shape (2, 3)",
+                        s_w, r_w, rtol=1e-9, atol=1e-12,
+                        hint="with dw = 0 only the decay acts: one constant factor per call.")
+
+
 # ---------------------------------------------------------------- schedules
 def check_lr_schedules(step_decay, exponential_decay, inverse_time_decay):
     """Compare the three schedules with course.optim at many epochs and settings."""
@@ -186,6 +208,24 @@ def check_lr_schedules(step_decay, exponential_decay, inverse_time_decay):
             check_scalar(f"inverse_time_decay on a hidden setting at epoch {epoch}", got,
                          optim.inverse_time_decay(lr0, epoch, k=k), rtol=1e-9,
                          hint="lr0 / (1 + k * epoch): keep the 1 and divide, do not multiply.")
+
+
+def check_warmup_cosine(warmup_cosine):
+    """Compare warmup_cosine() with course.optim.warmup_cosine at every epoch of several settings."""
+    settings = [(0.1, 10, 2), (1.0, 7, 0), (0.003, 30, 5), (2.0, 3, 1), (0.5, 1, 0), (0.02, 12, 11)]
+    rng = rng_for("warmup_cosine", 0)
+    settings.append((float(rng.uniform(0.01, 1.0)), int(rng.integers(5, 40)), int(rng.integers(1, 5))))
+    for lr0, epochs, warmup in settings:
+        for epoch in range(epochs):
+            got = warmup_cosine(lr0, epoch, epochs=epochs, warmup=warmup)
+            check_scalar(f"warmup_cosine on a hidden setting ({epochs} epochs, {warmup} warm-up) at epoch {epoch}",
+                         got, optim.warmup_cosine(lr0, epoch, epochs=epochs, warmup=warmup), rtol=1e-9, atol=1e-15,
+                         hint="warm-up: lr0 / W at epoch 0 rising linearly to lr0 at epoch W - 1; then half a "
+                              "cosine period from lr0 at epoch W to 0 at epoch E.")
+    for epoch in range(6):   # the default: no warm-up
+        check_scalar(f"warmup_cosine with the default warmup, at epoch {epoch} of 6",
+                     warmup_cosine(0.1, epoch, epochs=6), optim.warmup_cosine(0.1, epoch, epochs=6),
+                     rtol=1e-9, atol=1e-15, hint="warmup=0 by default: the cosine starts at lr0 at epoch 0.")
 
 
 # ---------------------------------------------------------------- catalogued bugs
@@ -300,6 +340,29 @@ BUGS = [
     Bug("adam_second_moment_not_squared", "adam",
         "v = beta2 * v + (1.0 - beta2) * dw**2", "v = beta2 * v + (1.0 - beta2) * np.abs(dw)",
         "v must average the squared gradient dw**2."),
+    # adamw
+    Bug("adamw_decay_in_gradient", "adamw",
+        '    t = config.get("t", 0) + 1\n',
+        '    t = config.get("t", 0) + 1\n    dw = dw + config["weight_decay"] * w\n',
+        "The decay term was added to the gradient, so m and v average it and sqrt(v_hat) rescales it: that is "
+        "an L2 penalty inside Adam. Decoupled decay never enters m and v; it only shrinks w by 1 - lr * weight_decay."),
+    Bug("adamw_decay_without_lr", "adamw",
+        'return (1.0 - lr * config["weight_decay"]) * w - step, config',
+        'return (1.0 - config["weight_decay"]) * w - step, config',
+        "The decay factor is missing the learning rate: one SGD step on the penalty shrinks w by 1 - lr * weight_decay."),
+    Bug("adamw_decay_after_step", "adamw",
+        'return (1.0 - lr * config["weight_decay"]) * w - step, config',
+        'return (1.0 - lr * config["weight_decay"]) * (w - step), config',
+        "The decay shrinks the already-updated weights; it applies to the w the call received: "
+        "(1 - lr * weight_decay) * w - step."),
+    Bug("adamw_decay_grows", "adamw",
+        'return (1.0 - lr * config["weight_decay"]) * w - step, config',
+        'return (1.0 + lr * config["weight_decay"]) * w - step, config',
+        "The factor 1 + lr * weight_decay makes the weights grow; the penalty's gradient step shrinks them: 1 - lr * weight_decay."),
+    Bug("adamw_no_bias_correction", "adamw",
+        "m_hat = m / (1.0 - beta1**t)\n    v_hat = v / (1.0 - beta2**t)",
+        "m_hat = m\n    v_hat = v",
+        "The bias correction of Adam is missing: AdamW changes only the decay, the moments are corrected as in Adam."),
     # schedules
     Bug("step_decay_no_floor", "lr_schedules",
         "return float(lr0 * drop ** (epoch // every))", "return float(lr0 * drop ** (epoch / every))",
@@ -379,6 +442,21 @@ BUGS = [
     Bug("inverse_time_precedence", "lr_schedules",
         "lr0 / (1.0 + k * epoch)", "lr0 / (1.0 + k) * epoch",
         "Misplaces the parentheses: lr0/(1+k)*epoch instead of lr0/(1+k*epoch)."),
+    # warm-up + cosine
+    Bug("cosine_full_period", "warmup_cosine",
+        "np.cos(np.pi * progress)", "np.cos(2 * np.pi * progress)",
+        "A full cosine period climbs back to lr0 at the end; from lr0 down to 0 is half a period, cos(pi * progress)."),
+    Bug("cosine_ignores_warmup", "warmup_cosine",
+        "progress = (epoch - warmup) / (epochs - warmup)", "progress = epoch / epochs",
+        "The cosine must start at lr0 at epoch W and reach 0 at epoch E: measure progress from W, over E - W epochs."),
+    Bug("warmup_starts_at_zero", "warmup_cosine",
+        "return float(lr0 * (epoch + 1) / warmup)", "return float(lr0 * epoch / warmup)",
+        "The warm-up starts at 0, so epoch 0 does not train and epoch W - 1 stays below lr0: it should reach "
+        "lr0 / W at epoch 0 and lr0 at epoch W - 1."),
+    Bug("cosine_missing_half", "warmup_cosine",
+        "return float(lr0 * 0.5 * (1.0 + np.cos(np.pi * progress)))",
+        "return float(lr0 * (1.0 + np.cos(np.pi * progress)))",
+        "1 + cos goes from 2 to 0: the factor 1/2 makes the schedule start at lr0."),
 ]
 
 
@@ -401,7 +479,13 @@ EXERCISES = [
     Exercise("test_adam", points=7, check=check_adam,
              functions=('adam',),
              references=('course.optim.adam', 'course.inplace.adam')),
+    Exercise("test_adamw", points=5, check=check_adamw,
+             functions=('adamw',),
+             references=('course.optim.adamw',)),
     Exercise("test_lr_schedules", points=5, check=check_lr_schedules,
              functions=('step_decay', 'exponential_decay', 'inverse_time_decay'),
              references=('course.optim.step_decay', 'course.optim.exponential_decay', 'course.optim.inverse_time_decay')),
+    Exercise("test_warmup_cosine", points=5, check=check_warmup_cosine,
+             functions=('warmup_cosine',),
+             references=('course.optim.warmup_cosine',)),
 ]

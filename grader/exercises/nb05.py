@@ -172,6 +172,25 @@ def check_penalties(l2_penalty, l1_penalty):
                     hint="lam * sign(W), which is 0 where W == 0 (np.sign).")
 
 
+def check_elastic_net(elastic_net_penalty):
+    """Elastic-net penalty and gradient for several shapes, strengths, shares and exact zeros."""
+    cases = [((1, 1), 0.5, 0.3), ((1, 7), 0.01, 1.0), ((3, 5), 2.0, 0.0), ((2, 3, 4), 0.7, 0.6), ((4, 2), 0.0, 0.5)]
+    for case, (shape, lam, alpha) in enumerate(cases):
+        rng = rng_for("elastic_net", case)
+        W = rng.standard_normal(shape) * rng.uniform(0.5, 3.0)
+        W.flat[::3] = 0.0
+        if case == 3:
+            W = W.astype(np.float32)
+        where = f"on a hidden W of shape {shape} (lam={lam}, alpha={alpha})"
+        pen, dW = elastic_net_penalty(W.copy(), lam, alpha)
+        r_pen, r_dW = regularization.elastic_net_penalty(W, lam, alpha)
+        check_scalar(f"elastic-net penalty {where}", pen, r_pen, rtol=1e-6, atol=1e-12,
+                     hint="lam * (alpha * sum(|W|) + (1 - alpha) / 2 * sum(W**2)) over every entry.")
+        check_array(f"elastic-net gradient {where}", dW, r_dW, rtol=1e-6, atol=1e-12,
+                    hint="the gradient of each part, scaled by lam and that part's share; the L1 part's "
+                         "subgradient is 0 where W == 0.")
+
+
 # ---------------------------------------------------------------- dropout
 def check_dropout(dropout_forward, dropout_backward):
     """Inverted dropout: test mode, kept fraction, scaling, mask in the cache, backward."""
@@ -271,6 +290,48 @@ def check_dropconnect(dropconnect_forward, dropconnect_backward):
         check_array(f"dx in test mode {where}", dx, dout @ W.T, rtol=1e-8)
 
 
+def check_gaussian_dropout(gaussian_dropout_forward, gaussian_dropout_backward):
+    """Gaussian dropout: test mode, the factors' mean and spread, factors in the cache, backward."""
+    for case, shape in enumerate([(1, 9), (5, 3)]):
+        x = rng_for("gaussian_dropout", case).standard_normal(shape) + 3.0
+        out, _ = gaussian_dropout_forward(x.copy(), 0.7, "test", None)
+        check_array(f"out in test mode on a hidden input of shape {shape}", out, x,
+                    hint="in test mode Gaussian dropout returns x unchanged (no noise, no scaling).")
+    for case, keep_prob in enumerate([0.8, 0.3, 1.0]):
+        rng = rng_for("gaussian_dropout", 10 + case)
+        x = (rng.uniform(0.5, 2.0, (400, 250)) * rng.choice([-1, 1], (400, 250))).astype(np.float32)
+        out, cache = gaussian_dropout_forward(x.copy(), keep_prob, "train", np.random.default_rng(case))
+        out = as_plain_array("out", out)
+        check_shape("out", out, x.shape)
+        check_true(out.dtype == np.float32, f"Gaussian dropout turned float32 activations into {out.dtype}: "
+                                            "cast the factors to x.dtype.")
+        mask = as_plain_array("cache[0] (the factors)", cache[0])
+        check_array("x * mask (the factors stored in the cache)", x * mask, out, rtol=1e-5,
+                    hint="store the factors you multiplied by as cache[0].")
+        sigma = np.sqrt((1.0 - keep_prob) / keep_prob)
+        mean, spread = float(mask.mean()), float(mask.std())
+        check_true(abs(mean - 1.0) < 0.02 + 0.01 * sigma,
+                   f"with keep_prob={keep_prob} the factors of a hidden input of 100,000 units have mean "
+                   f"{mean:.3f}; expected 1, the mean of inverted dropout's m / p.")
+        check_true(abs(spread - sigma) <= 0.03 * sigma + 1e-6,
+                   f"with keep_prob={keep_prob} the factors of a hidden input of 100,000 units have standard "
+                   f"deviation {spread:.3f}; expected {sigma:.3f}, the square root of the variance of "
+                   "inverted dropout's m / p.")
+        if keep_prob < 1:
+            out2, _ = gaussian_dropout_forward(x.copy(), keep_prob, "train", np.random.default_rng(100 + case))
+            check_true(not np.array_equal(np.asarray(out2), out),
+                       "two calls with different generators gave the same factors: draw them with the rng argument.")
+    for case, shape in enumerate([(1, 6), (4, 7), (9, 2)]):
+        rng = rng_for("gaussian_dropout", 20 + case)
+        mask = 1.0 + rng.standard_normal(shape) * 0.8
+        dout = rng.standard_normal(shape)
+        dx = gaussian_dropout_backward(dout.copy(), (mask.copy(), "train"))
+        check_array(f"dx on a hidden input of shape {shape}", dx, dout * mask,
+                    hint="out = x * mask with the mask a constant of the forward pass.")
+        check_array(f"dx in test mode on a hidden input of shape {shape}",
+                    gaussian_dropout_backward(dout.copy(), (None, "test")), dout)
+
+
 # ---------------------------------------------------------------- batch norm
 def check_batchnorm_forward(batchnorm_forward):
     """Train mode (outputs, running averages, cache) and test mode against course.layers."""
@@ -354,8 +415,8 @@ def check_batchnorm_backward(batchnorm_backward):
         check_shape(f"dx {where}", dx, shape)
         dx_num = numerical_gradient_array(lambda v: fwd(v, gamma, beta), x.copy(), dout)
         err = relative_error(as_plain_array("dx", dx), dx_num)
-        hint = ("dx = gamma * inv_std / N * (N * dout - dout.sum(0) - x_hat * (dout * x_hat).sum(0)); "
-                "the batch mean and variance depend on x too.")
+        hint = ("the batch mean and variance depend on x too: differentiate through mu_B and sigma "
+                "(notebook 05, section 7); the gradient sums to 0 over the batch in every column.")
         if n > 2:
             check_true(err < 1e-6, f"dx {where} differs from the numerical gradient (relative error {err:.2e}). "
                                    f"Hint: {hint}")
@@ -488,6 +549,23 @@ BUGS = [
         "The (sub)gradient of lam * |w| is lam * sign(w), of the same size for every nonzero weight."),
     Bug("l1_penalty_without_abs", "penalties", "lam * float(np.sum(np.abs(W)))", "lam * float(np.sum(W))",
         "The L1 penalty sums absolute values: positive and negative weights must not cancel."),
+    # elastic net
+    Bug("elastic_net_l2_half_missing", "elastic_net",
+        "l2 = 0.5 * float(np.sum(W * W))", "l2 = float(np.sum(W * W))",
+        "The 1/2 of the L2 part is missing from the penalty: (1 - alpha) / 2 * sum(W**2)."),
+    Bug("elastic_net_abs_for_sign", "elastic_net",
+        "alpha * np.sign(W)", "alpha * np.abs(W)",
+        "The derivative of |w| is sign(w) (0 at w = 0), not |w|."),
+    Bug("elastic_net_shares_swapped", "elastic_net",
+        "dW = lam * (alpha * np.sign(W) + (1.0 - alpha) * W)",
+        "dW = lam * ((1.0 - alpha) * np.sign(W) + alpha * W)",
+        "The shares are swapped in the gradient: alpha belongs to the L1 part, sign(W), and 1 - alpha to the L2 part, W."),
+    Bug("elastic_net_l2_gradient_doubled", "elastic_net",
+        "(1.0 - alpha) * W)", "2 * (1.0 - alpha) * W)",
+        "The 1/2 in front of sum(W**2) cancels the 2 of the derivative: the L2 part's gradient is (1 - alpha) * W."),
+    Bug("elastic_net_gradient_without_lam", "elastic_net",
+        "dW = lam * (", "dW = (",
+        "The gradient is missing the strength lam that multiplies the whole penalty."),
     # dropout
     Bug("dropout_no_rescale", "dropout", "mask = (rng.random(x.shape) < keep_prob) / keep_prob",
         "mask = (rng.random(x.shape) < keep_prob) * 1.0",
@@ -519,6 +597,23 @@ BUGS = [
     Bug("dropconnect_cache_full_W", "dropconnect", "return x @ W_used + b, (x, W_used, mask, mode)",
         "return x @ W_used + b, (x, W, mask, mode)",
         "Cache the weights actually used (W * mask): dx = dout @ W_used.T."),
+    # Gaussian dropout
+    Bug("gaussian_dropout_variance_as_std", "gaussian_dropout",
+        "sigma = np.sqrt((1.0 - keep_prob) / keep_prob)", "sigma = (1.0 - keep_prob) / keep_prob",
+        "(1 - p) / p is the variance of m / p; the noise's standard deviation is its square root."),
+    Bug("gaussian_dropout_bernoulli_variance", "gaussian_dropout",
+        "sigma = np.sqrt((1.0 - keep_prob) / keep_prob)", "sigma = np.sqrt(keep_prob * (1.0 - keep_prob))",
+        "p (1 - p) is the variance of the mask m; inverted dropout multiplies by m / p, whose variance is "
+        "(1 - p) / p."),
+    Bug("gaussian_dropout_zero_mean", "gaussian_dropout",
+        "mask = (1.0 + sigma * rng.standard_normal(x.shape))", "mask = (sigma * rng.standard_normal(x.shape))",
+        "The factors must have mean 1, like m / p: 1 + sigma * z, not sigma * z."),
+    Bug("gaussian_dropout_backward_divides", "gaussian_dropout",
+        "return dout * mask", "return dout / mask",
+        "out = x * mask, so dx = dout * mask: the gradient is multiplied by the same factors, not divided."),
+    Bug("gaussian_dropout_test_scaled", "gaussian_dropout",
+        "return x, (None, mode)", "return x * keep_prob, (None, mode)",
+        "The factors already have mean 1, so test mode uses x unchanged (no factor p)."),
     # batch norm forward
     Bug("bn_variance_n_minus_1", "batchnorm_forward", "var = x.var(axis=0)", "var = x.var(axis=0, ddof=1)",
         "Batch norm uses the batch's own variance, dividing by N (x.var(axis=0)), not N - 1."),
@@ -694,12 +789,18 @@ EXERCISES = [
     Exercise("test_penalties", points=4, check=check_penalties,
              functions=('l2_penalty', 'l1_penalty'),
              references=('course.regularization.l2_penalty', 'course.regularization.l1_penalty')),
+    Exercise("test_elastic_net", points=4, check=check_elastic_net,
+             functions=('elastic_net_penalty',),
+             references=('course.regularization.elastic_net_penalty',)),
     Exercise("test_dropout", points=6, check=check_dropout,
              functions=('dropout_forward', 'dropout_backward'),
              references=('course.layers.dropout_forward', 'course.layers.dropout_backward')),
     Exercise("test_dropconnect", points=6, check=check_dropconnect,
              functions=('dropconnect_forward', 'dropconnect_backward'),
              references=('course.layers.dropconnect_forward', 'course.layers.dropconnect_backward')),
+    Exercise("test_gaussian_dropout", points=6, check=check_gaussian_dropout,
+             functions=('gaussian_dropout_forward', 'gaussian_dropout_backward'),
+             references=('course.layers.gaussian_dropout_forward', 'course.layers.gaussian_dropout_backward')),
     Exercise("test_batchnorm_forward", points=7, check=check_batchnorm_forward,
              functions=('batchnorm_forward',),
              references=('course.layers.batchnorm_forward',)),
@@ -713,3 +814,4 @@ EXERCISES = [
              functions=('log_uniform',),
              references=('course.regularization.log_uniform',)),
 ]
+

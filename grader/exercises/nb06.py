@@ -1,7 +1,8 @@
 """Hidden tests for notebook 06 (the MNIST capstone).
 
 One ``check_<exercise id>`` per graded exercise. The small exercises (average darkness, the
-four-bit code, the worst-mistakes selector) are compared with the references below on inputs
+four-bit code, the worst-mistakes selector) are compared with the references below (the
+error-analysis exercises with ``course.train``) on inputs
 drawn from ``rng_for(<exercise id>, case)``: several sizes including a batch of one, values
 placed so that the usual mistakes (argmax for argmin, the wrong bit order, sums for means,
 positions in a subset for positions in the data) give a different answer. The capstone
@@ -195,6 +196,54 @@ def check_worst_mistakes(worst_mistakes_fn):
     check_shape("indices when every prediction is right", out, (0,))
 
 
+def _confusion(rng, c, scale):
+    """A c x c confusion matrix with a strong diagonal and small, often tied, off-diagonal counts."""
+    cm = rng.integers(0, scale, size=(c, c))
+    cm[rng.random((c, c)) < 0.3] = 0
+    np.fill_diagonal(cm, rng.integers(20, 60, size=c))
+    return cm.astype(np.int64)
+
+
+def check_most_confused_pairs(most_confused_pairs_fn):
+    """most_confused_pairs(cm, k) -> (m, 3) rows (i, j, count), largest first, ties row-major."""
+    for case, (c, scale, k) in enumerate([(3, 4, 2), (10, 6, 5), (4, 3, 20), (2, 5, 1), (7, 2, 6), (1, 3, 2)]):
+        rng = rng_for("most_confused_pairs", case)
+        cm = _confusion(rng, c, scale)
+        arg = cm.copy()
+        out = most_confused_pairs_fn(arg, k)
+        expected = train.most_confused_pairs(cm, k)
+        where = f"on a hidden {c}x{c} confusion matrix with k={k}"
+        arr = as_plain_array(f"pairs {where}", out)
+        check_shape(f"pairs {where}", arr, expected.shape)
+        check_array(f"pairs {where}", arr.astype(np.int64), expected, rtol=0, atol=0,
+                    hint="rows (true class, predicted class, count) of the nonzero off-diagonal entries, the "
+                         "largest count first, equal counts in row-major order.")
+        _unchanged("cm", cm, arg)
+    out = most_confused_pairs_fn(np.diag([3, 1, 4]), 3)
+    check_shape("pairs of a confusion matrix without confusions", as_plain_array("pairs", out), (0, 3))
+
+
+def check_precision_recall(precision_recall_fn):
+    """precision_recall(cm) -> per-class precision (columns) and recall (rows), 0 for empty classes."""
+    for case, c in enumerate([3, 10, 2, 1, 6]):
+        rng = rng_for("precision_recall", case)
+        cm = _confusion(rng, c, 8)
+        if c >= 3:
+            cm[:, c - 1] = 0            # a class that is never predicted
+            cm[0, :] = 0                # a class without examples
+        arg = cm.copy()
+        result = precision_recall_fn(arg)
+        check_true(isinstance(result, tuple) and len(result) == 2,
+                   "precision_recall must return a tuple (precision, recall).")
+        want_p, want_r = train.precision_recall(cm)
+        where = f"on a hidden {c}x{c} confusion matrix"
+        check_array(f"precision {where}", as_plain_array("precision", result[0]), want_p, rtol=1e-12, atol=0,
+                    hint="precision of c: cm[c, c] over the number of examples predicted as c; 0 when none is.")
+        check_array(f"recall {where}", as_plain_array("recall", result[1]), want_r, rtol=1e-12, atol=0,
+                    hint="recall of c: cm[c, c] over the number of examples of class c; 0 when there are none.")
+        _unchanged("cm", cm, arg)
+
+
 def _capstone_runner(predict, build_and_train):
     """Plain functions for the kernel boundary: the notebook's trained model's ``predict``, and
     ``train_and_predict(X_train, y_train, X_val, y_val, seed, X_eval) -> scores`` of a model that
@@ -334,6 +383,38 @@ BUGS = [
         "p_true = probs[wrong, y[wrong]]", "p_true = -probs[wrong].max(axis=1)",
         "Rank by the probability of the true class (lowest first), not by the confidence of "
         "the wrong prediction."),
+    # ------------------------------------------------------------------ most_confused_pairs
+    Bug("pairs_include_diagonal", "most_confused_pairs",
+        "    np.fill_diagonal(off, 0)\n", "",
+        "The diagonal counts the correct predictions, not confusions: set it to 0 (on a copy) before ranking."),
+    Bug("pairs_ties_reversed", "most_confused_pairs",
+        'order = np.argsort(-counts, kind="stable")', 'order = np.argsort(counts, kind="stable")[::-1]',
+        "Reversing an ascending sort reverses the ties too: sort the negated counts with a stable sort to "
+        "keep equal counts in row-major order."),
+    Bug("pairs_zero_counts", "most_confused_pairs",
+        "order = order[counts[order] > 0][:k]", "order = order[:k]",
+        "Pairs that never occur (count 0) are not confusions: keep only counts larger than 0."),
+    Bug("pairs_true_predicted_swapped", "most_confused_pairs",
+        "np.stack([rows, cols, counts[order]], axis=1)", "np.stack([cols, rows, counts[order]], axis=1)",
+        "Rows of cm are the true class and columns the prediction: each pair is (row, column, count)."),
+    Bug("pairs_modify_input", "most_confused_pairs",
+        "off = np.array(cm, dtype=np.int64)", "off = np.asarray(cm)",
+        "np.fill_diagonal changed the caller's confusion matrix: work on a copy (np.array(cm))."),
+    # ------------------------------------------------------------------ precision_recall
+    Bug("precision_uses_rows", "precision_recall",
+        "predicted = cm.sum(axis=0)", "predicted = cm.sum(axis=1)",
+        "The images predicted as c are column c of cm (a sum over axis 0); row c holds the images of class c."),
+    Bug("recall_uses_columns", "precision_recall",
+        "actual = cm.sum(axis=1)", "actual = cm.sum(axis=0)",
+        "The images of class c are row c of cm (a sum over axis 1); column c holds the predictions c."),
+    Bug("precision_nan_for_unpredicted_class", "precision_recall",
+        "precision = np.divide(correct, predicted, out=np.zeros_like(correct), where=predicted > 0)",
+        "precision = correct / predicted",
+        "A class that is never predicted divides 0 by 0 (nan): give it precision 0."),
+    Bug("recall_over_all_images", "precision_recall",
+        "recall = np.divide(correct, actual, out=np.zeros_like(correct), where=actual > 0)",
+        "recall = correct / cm.sum()",
+        "Recall divides by the number of images of class c (row c), not by all images."),
     # ------------------------------------------------------------------ build_and_train
     Bug("capstone_zero_init", "build_and_train",
         'init="he"', 'init="zeros"',
@@ -392,6 +473,13 @@ EXERCISES = [
     Exercise("test_build_and_train", points=20, check=check_build_and_train, diagnosable=False,
              functions=('capstone_model.predict', 'build_and_train'), adapter=_capstone_runner,
              budget=10.0),
+    Exercise("test_most_confused_pairs", points=5, check=check_most_confused_pairs,
+             functions=('most_confused_pairs',),
+             references=('course.train.most_confused_pairs',)),
+    Exercise("test_precision_recall", points=5, check=check_precision_recall,
+             functions=('precision_recall',),
+             references=('course.train.precision_recall',)),
     Exercise("test_worst_mistakes", points=10, check=check_worst_mistakes,
              functions=('worst_mistakes',)),
 ]
+
