@@ -272,20 +272,9 @@ def adamw(w, dw, config=None):
     """
     if config is None:
         config = {}
-    lr = _hyper(config, "learning_rate")
-    beta1 = _hyper(config, "beta1")
-    beta2 = _hyper(config, "beta2")
-    eps = _hyper(config, "epsilon")
     decay = _hyper(config, "weight_decay")
-    m = _state(config, "m", w)
-    v = _state(config, "v", w)
-    t = int(config.get("t", 0)) + 1
-    m = beta1 * m + (1.0 - beta1) * dw
-    v = beta2 * v + (1.0 - beta2) * (dw * dw)
-    m_hat = m / (1.0 - beta1**t)
-    v_hat = v / (1.0 - beta2**t)
-    config["m"], config["v"], config["t"] = m, v, t
-    return (1.0 - lr * decay) * w - lr * m_hat / (np.sqrt(v_hat) + eps), config
+    stepped, config = adam(w, dw, config)   # the adaptive step, on dw alone
+    return stepped - config["learning_rate"] * decay * w, config
 
 
 OPTIMIZERS = {
