@@ -88,36 +88,55 @@ def run(client: Client, items, prepare, on_result, on_problem, time_limit: float
     """Grade ``items`` on the cluster of ``client``.
 
     ``prepare(item)`` returns the job for ``task`` (default ``grader.worker.grade``), or None
-    when the item was settled without grading; jobs are submitted as they are prepared, so the
-    workers start while the parent still sanitizes. ``on_result(item, out)`` gets each result,
-    in the order they complete; ``out`` has ``"lost"`` (the reason) and only the verdicts that
-    reached the parent when the task's worker was lost twice. ``on_problem(item, reason)`` gets
-    tasks that raised twice. ``time_limit``: the notebook's wall-clock limit in seconds.
+    when the item was settled without grading. Jobs are prepared and submitted as workers become
+    free (never more than :func:`slots`), so the parent sanitizes while the workers grade, and a
+    lost worker holds no queued submission. ``on_result(item, out)`` gets each result, in the
+    order they complete; ``out`` has ``"lost"`` (the reason) and only the verdicts that reached
+    the parent when the task's worker was lost twice. ``on_problem(item, reason)`` gets tasks
+    that raised twice. ``time_limit``: the notebook's wall-clock limit in seconds.
     """
     if task is None:
         from grader.worker import grade as task
-    run_id = secrets.token_hex(4)
+    run_id, todo = secrets.token_hex(4), enumerate(items)
     pending, killed = {}, {}
     done = as_completed()
-    for n, item in enumerate(items):
-        job = prepare(item)
-        if job is None:
-            continue
-        job["key"] = f"grade-{run_id}-{n}"
-        pending[job["key"]] = (item, job)
-        done.add(client.submit(task, job, key=job["key"], retries=1,
-                               resources={RESOURCE: memory_mb}))
+
+    def submit_next() -> bool:
+        for n, item in todo:
+            job = prepare(item)
+            if job is not None:
+                job["key"] = f"grade-{run_id}-{n}"
+                pending[job["key"]] = (item, job)
+                done.add(client.submit(task, job, key=job["key"], retries=1,
+                                       resources={RESOURCE: memory_mb}))
+                return True
+        return False
+
+    def fill() -> None:
+        while done.count() < slots(client, memory_mb) and submit_next():
+            pass
+
     stop = threading.Event()
-    watchdog = threading.Thread(target=_watch, args=(client, set(pending), time_limit, killed,
-                                                     stop), daemon=True)
+    watchdog = threading.Thread(target=_watch, args=(client, pending, time_limit, killed, stop),
+                                daemon=True)
     watchdog.start()
     try:
+        fill()
         for future in done:
             item, job = pending.pop(future.key)
             _settle(client, future, item, job, killed, on_result, on_problem)
+            fill()
     finally:
         stop.set()
         watchdog.join()
+
+
+def slots(client: Client, memory_mb: int) -> int:
+    """How many notebooks the cluster runs at a time: per worker, its threads or as many
+    notebooks as its ``memory_mb`` resource holds, whichever is fewer (at least one)."""
+    workers = client.scheduler_info()["workers"].values()
+    return max(1, sum(min(w["nthreads"], int(w["resources"].get(RESOURCE, 0) // memory_mb))
+                      for w in workers))
 
 
 def _settle(client, future, item, job, killed, on_result, on_problem) -> None:
@@ -126,7 +145,7 @@ def _settle(client, future, item, job, killed, on_result, on_problem) -> None:
         on_result(item, future.result())
     elif isinstance(exc, KilledWorker):
         why = killed.get(future.key, "its grading process died (worker lost)")
-        on_result(item, {"nb": job["nb"], "verdicts": _progress(client, future.key),
+        on_result(item, {"nb": job.get("nb"), "verdicts": _progress(client, future.key),
                          "lost": f"{why}, twice: not graded further (Dask KilledWorker)"})
     else:
         on_problem(item, f"{type(exc).__name__}: {str(exc)[:300]}")
@@ -139,13 +158,14 @@ def _progress(client: Client, key: str) -> dict:
 
 
 def report_verdict(key: str, grade_id: str, verdict: dict) -> None:
-    """Called in a worker after each exercise: the parent keeps what a lost task decided."""
-    from distributed import get_worker
+    """Called in a worker after each exercise: the parent keeps what a lost task decided (the
+    worker's client waits until the scheduler has the message)."""
+    from distributed import get_client
 
-    get_worker().log_event(PROGRESS, {"key": key, "grade_id": grade_id, "verdict": verdict})
+    get_client().log_event(PROGRESS, {"key": key, "grade_id": grade_id, "verdict": verdict})
 
 
-def _watch(client: Client, keys: set, time_limit: float, killed: dict,
+def _watch(client: Client, keys: dict, time_limit: float, killed: dict,
            stop: threading.Event) -> None:
     """Kill the worker of a task that is stopped or past its time (see the module's doc)."""
     since, shot = {}, set()   # (worker, key) -> when first seen running there; those killed
