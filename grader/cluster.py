@@ -65,7 +65,7 @@ def _remote(address: str, memory_mb: int) -> Client:
     except OSError as exc:
         raise ClusterError(
             f"cannot reach the Dask scheduler at {address} ({type(exc).__name__} after "
-            f"{CONNECT_TIMEOUT:g} s): check that `dask scheduler` runs there, the host and port "
+            f"{CONNECT_TIMEOUT:g} s): check that dask scheduler runs there, the host and port "
             "(default 8786), and that no firewall blocks it") from None
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)

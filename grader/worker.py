@@ -49,7 +49,7 @@ def check_version(job: dict) -> None:
             f"worker {socket.gethostname()} ({config.REPO}) grades {job['assignment']} as version "
             f"{mine}, the grading run as {job['version']}: install the grading machine's commit "
             "of numpy-nn-course on every worker (git checkout <commit>, then pip install -e "
-            "'.[grader]') and restart its `dask worker`")
+            "'.[grader]') and restart its dask worker")
 
 
 def grade(job: dict) -> dict:
