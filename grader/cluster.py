@@ -170,28 +170,30 @@ def _watch(client: Client, keys: dict, time_limit: float, killed: dict,
     """Kill the worker of a task that is stopped or past its time (see the module's doc)."""
     since, shot = {}, set()   # (worker, key) -> when first seen running there; those killed
     while not stop.wait(1.0):
-        try:
-            processing = client.processing()
-            workers = client.scheduler_info()["workers"]
-        except Exception:   # the cluster is closing
-            return
-        now, wall = time.monotonic(), time.time()
-        running = {(w, k) for w, ks in processing.items() for k in ks if k in keys}
-        since = {wk: since.get(wk, now) for wk in running}
-        for (worker, key), start in since.items():
-            if (worker, key) in shot:
-                continue
-            silent = wall - workers.get(worker, {}).get("last_seen", wall)
-            if silent >= STOPPED_GRACE:
-                reason = f"its grading process did not respond for {silent:.0f} s (stopped?)"
-            elif now - start > WEDGED_FACTOR * time_limit:
-                reason = (f"its grading process was still running after {now - start:.0f} s "
-                          f"({WEDGED_FACTOR:g}x the notebook's {time_limit:.0f} s limit)")
-            else:
-                continue
-            killed[key] = reason + " and was killed"
-            shot.add((worker, key))
-            client.run(kill_worker_process, workers=[worker], nanny=True, on_error="ignore")
+        with contextlib.suppress(Exception):   # the cluster is closing, or a worker just left
+            _inspect(client, keys, time_limit, killed, since, shot)
+
+
+def _inspect(client, keys, time_limit, killed, since, shot) -> None:
+    processing = client.processing()
+    workers = client.scheduler_info()["workers"]
+    now, wall = time.monotonic(), time.time()
+    running = {(w, k) for w, ks in processing.items() for k in ks if k in keys}
+    for gone in set(since) - running:
+        del since[gone]
+    for worker, key in running - shot:
+        start = since.setdefault((worker, key), now)
+        silent = wall - workers.get(worker, {}).get("last_seen", wall)
+        if silent >= STOPPED_GRACE:
+            reason = f"its grading process did not respond for {silent:.0f} s (stopped?)"
+        elif now - start > WEDGED_FACTOR * time_limit:
+            reason = (f"its grading process was still running after {now - start:.0f} s "
+                      f"({WEDGED_FACTOR:g}x the notebook's {time_limit:.0f} s limit)")
+        else:
+            continue
+        killed[key] = reason + " and was killed"
+        shot.add((worker, key))
+        client.run(kill_worker_process, workers=[worker], nanny=True, on_error="ignore")
 
 
 def kill_worker_process(dask_worker) -> int | None:

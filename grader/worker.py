@@ -43,13 +43,20 @@ class VersionMismatch(Exception):
 def check_version(job: dict) -> None:
     """Refuse a job whose version hash (source notebook, ``course/``, ``grader/``) differs from
     what this worker's installation computes for the same source notebook."""
-    mine = config.installed_version(job["source_name"], job["source_nb"].encode())
+    mine = _installed_version(job["source_name"], job["source_nb"].encode())
     if mine != job["version"]:
         raise VersionMismatch(
             f"worker {socket.gethostname()} ({config.REPO}) grades {job['assignment']} as version "
             f"{mine}, the grading run as {job['version']}: install the grading machine's commit "
             "of numpy-nn-course on every worker (git checkout <commit>, then pip install -e "
             "'.[grader]') and restart its dask worker")
+
+
+@functools.lru_cache(maxsize=16)
+def _installed_version(source_name: str, source: bytes) -> str:
+    """Computed once per worker process and source notebook, close to when its code was
+    imported: restart a worker after updating its installation."""
+    return config.installed_version(source_name, source)
 
 
 def grade(job: dict) -> dict:
