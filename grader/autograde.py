@@ -181,8 +181,8 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
     config.write_nbgrader_config(work)
     sources = {a: work / "source" / a / f"{a}.ipynb" for a in assignments}
     expected = {a: submissions.grade_ids(nbformat.read(str(p), as_version=4)) for a, p in sources.items()}
-    versions = {a: config.version_hash(a, source_dir) for a in assignments}
     entries = {a: config.source_entry(a, source_dir) for a in assignments}
+    versions = {a: config.installed_version(*entries[a]) for a in assignments}   # version_hash
     results: dict[int, dict] = {}
     pending = []
     with submissions.working_dir() as tmp:

@@ -1,10 +1,11 @@
-"""Grade one sanitized submission in a worker process (never touches the gradebook).
+"""Grade one sanitized submission in a Dask worker process (never touches the gradebook).
 
-The parent hands over the notebook whose locked cells nbgrader has already restored from the
-source; the worker executes it under limits in a temporary folder, runs every exercise's hidden
-check in this process against the live kernel (``grader.trusted``), scans the student's cells
-for attacks on the grader (flags only), and returns the executed notebook with the verdicts.
-Only the parent writes the gradebook.
+The parent hands over (``grade``, the task of ``grader.cluster``) the notebook whose locked
+cells nbgrader has already restored from the source, with the source notebook itself; the
+worker checks that its installation grades that version, executes the notebook under limits in
+a temporary folder, runs every exercise's hidden check in this process against the live kernel
+(``grader.trusted``), scans the student's cells for attacks on the grader (flags only), and
+returns the executed notebook with the verdicts. Only the parent writes the gradebook.
 """
 
 from __future__ import annotations

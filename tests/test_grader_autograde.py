@@ -72,7 +72,7 @@ def test_a_stale_worker_refuses_and_says_how_to_update(graded, tmp_path, monkeyp
     """A parent whose version differs from the workers' (here: the parent's hash is patched, the
     worker processes compute their own) gets every submission refused with the update advice."""
     src, subs, work, recs = graded
-    monkeypatch.setattr(config, "version_hash", lambda *a: "0123456789abcdef")
+    monkeypatch.setattr(config, "installed_version", lambda *a: "0123456789abcdef")
     again = autograde.autograde(synthetic.FIXTURE, subs, tmp_path / "stale", jobs=2, limits=FAST,
                                 source_dir=src, progress=False)
     assert [r["status"] for r in again] == ["invalid"] * len(KINDS)
