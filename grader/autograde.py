@@ -36,6 +36,8 @@ from .worker import limits_dict
 STOPPED = {TIMEOUT: "time limit", OUT_OF_MEMORY: "out of memory", KERNEL_DIED: "kernel exited",
            NOT_RUN: "not run", DISK_QUOTA: "disk quota"}
 
+config.patch_nbgrader()
+
 
 def _resources(work: Path, student: str, assignment: str) -> dict:
     return {"nbgrader": {"student": student, "assignment": assignment, "notebook": assignment,

@@ -255,13 +255,16 @@ def _alembic_head() -> str:
     return heads[0]
 
 
-def _patch_nbgrader() -> None:
+def patch_nbgrader() -> None:
+    """Have nbgrader read its schema version from the files (:func:`_alembic_head`). Called by
+    the modules that create gradebooks (``release``, ``autograde``), not on import of this one:
+    importing nbgrader takes seconds, which every grading worker would pay."""
     import functools
 
     import nbgrader.api
 
-    nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(_alembic_head)
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(_alembic_head)
 
 
 _venv_bin_on_path()
-_patch_nbgrader()
