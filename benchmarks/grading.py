@@ -2,16 +2,21 @@
 
 The same synthetic class (``grader.synthetic``: a three-exercise assignment with a
 demonstration cell that computes for about a second; correct, buggy and broken submissions)
-is graded by both in one run; the grades must be identical. Prints
-``BENCH_GRADING notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader time / our time>``.
+is graded three times in one run: by serial nbgrader, by ``python -m grader autograde --jobs N``
+(its own Dask LocalCluster) and with ``--scheduler`` on a separately started local Dask cluster
+(``dask scheduler`` and N ``dask worker`` processes); the grades must be identical. Prints
+``BENCH_GRADING notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader time / our time>
+dask_overhead=<--scheduler time / --jobs time>``.
 
 Run alone: ``.venv/bin/python benchmarks/grading.py [--students 40] [--jobs 2]``.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +43,53 @@ def _nbgrader(root: Path, *args: str) -> None:
            f"--CourseDirectory.db_url=sqlite:///{root / 'gradebook.db'}", "--log-level=ERROR"]
     subprocess.run(cmd, cwd=root, env=_env(), check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int, memory_mb: int = 2048):
+    """``dask scheduler`` and ``workers`` single-threaded ``dask worker`` processes on this
+    machine, as the README's "Grading on a cluster" starts them; yields the scheduler address."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).parent / "dask")
+    env = {**_env(), "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1"}
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": env}
+    procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                               "--no-dashboard"], **quiet)]
+    try:
+        procs += [subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard",
+                                    "--resources", f"memory_mb={memory_mb}"], **quiet)
+                  for _ in range(workers)]
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:   # setup, not timed
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+
+
+def _grade(root: Path, work: Path, assignment: str, *options: str) -> float:
+    """Seconds ``python -m grader autograde`` takes for the class under ``root``."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "grader", "--workdir", str(work),
+                    "--source-dir", str(root / "source"), "autograde", assignment,
+                    str(root / "submitted"), "--no-progress", *options],
+                   cwd=REPO, env=_env(), check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def _our_grades(work: Path) -> dict:
+    from grader import records
+
+    return {(r["student"], c["grade_id"]): float(c["points"])
+            for r in records.all_results(work) for c in r["cells"]}
 
 
 def _nbgrader_grades(root: Path, assignment: str, students: list[str]) -> dict:
@@ -67,8 +119,10 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
     Returns
     -------
     dict
-        ``notebooks``, ``nbgrader_seconds``, ``grader_seconds``, ``notebooks_per_min`` (ours),
-        ``nbgrader_notebooks_per_min``, ``speedup_vs_nbgrader``, ``identical`` (True; an
+        ``notebooks``, ``nbgrader_seconds``, ``grader_seconds``, ``scheduler_seconds`` (through
+        ``--scheduler`` to a separately started cluster of ``jobs`` workers),
+        ``notebooks_per_min`` (ours), ``nbgrader_notebooks_per_min``, ``speedup_vs_nbgrader``,
+        ``dask_overhead`` (scheduler_seconds / grader_seconds), ``identical`` (True; an
         ``AssertionError`` is raised otherwise).
     """
     from grader import synthetic
@@ -91,33 +145,31 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
         nbgrader_s = time.perf_counter() - t0
         theirs = _nbgrader_grades(root, a, students)
 
-        work = tmp / "grader-work"
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "grader", "--workdir", str(work),
-                        "--source-dir", str(root / "source"), "autograde", a,
-                        str(root / "submitted"), "--jobs", str(jobs), "--no-progress"],
-                       cwd=REPO, env=_env(), check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        grader_s = time.perf_counter() - t0
-        from grader import records
-        ours = {(r["student"], c["grade_id"]): float(c["points"])
-                for r in records.all_results(work) for c in r["cells"]}
+        grader_s = _grade(root, tmp / "grader-work", a, "--jobs", str(jobs))
+        with dask_cluster(jobs) as address:
+            scheduler_s = _grade(root, tmp / "scheduler-work", a, "--scheduler", address)
         assert len(theirs) == 3 * n_students, f"nbgrader graded {len(theirs) // 3} of {n_students}"
-        diff = {k: (theirs.get(k), ours.get(k))
-                for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
-        assert not diff, f"grades differ (nbgrader, ours): {sorted(diff.items())[:5]}"
+        for work in ("grader-work", "scheduler-work"):
+            ours = _our_grades(tmp / work)
+            diff = {k: (theirs.get(k), ours.get(k))
+                    for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
+            assert not diff, f"grades differ (nbgrader, {work}): {sorted(diff.items())[:5]}"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     result = {"notebooks": n_students, "jobs": jobs, "nbgrader_seconds": round(nbgrader_s, 1),
               "grader_seconds": round(grader_s, 1),
               "notebooks_per_min": round(60 * n_students / grader_s, 1),
               "nbgrader_notebooks_per_min": round(60 * n_students / nbgrader_s, 1),
-              "speedup_vs_nbgrader": round(nbgrader_s / grader_s, 2), "identical": True}
+              "speedup_vs_nbgrader": round(nbgrader_s / grader_s, 2),
+              "scheduler_seconds": round(scheduler_s, 1),
+              "dask_overhead": round(scheduler_s / grader_s, 2), "identical": True}
     if verbose:
         print(f"grading {n_students} notebooks: nbgrader serial {nbgrader_s:.1f} s, "
-              f"python -m grader --jobs {jobs} {grader_s:.1f} s; grades identical")
+              f"python -m grader --jobs {jobs} {grader_s:.1f} s, --scheduler (a separately "
+              f"started cluster of {jobs} workers) {scheduler_s:.1f} s; grades identical")
         print(f"BENCH_GRADING notebooks_per_min={result['notebooks_per_min']} "
-              f"speedup_vs_nbgrader={result['speedup_vs_nbgrader']}")
+              f"speedup_vs_nbgrader={result['speedup_vs_nbgrader']} "
+              f"dask_overhead={result['dask_overhead']}")
     return result
 
 

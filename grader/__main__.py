@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import warnings
 from pathlib import Path
 
 from . import config
+
+SCHEDULER_VARIABLE = "DASK_SCHEDULER_ADDRESS"
 
 ASSIGNMENT_HELP = "assignment id, or 'all' (default)"
 WORKDIR_HELP = ("instructor work directory (default: $COURSE_GRADING_DIR, else the user data "
@@ -137,6 +140,7 @@ def _print_problems(recs) -> int:
 def cmd_autograde(args) -> int:
     """Grade a class, print problems and the gradebook, write the grades CSV."""
     from . import autograde, export, students
+    from .cluster import ClusterError
 
     src = Path(args.source_dir)
     _check_assignment(args.assignment, _known(args))
@@ -146,9 +150,13 @@ def cmd_autograde(args) -> int:
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     work = _work(args)
-    recs = autograde.autograde(args.assignment, Path(args.submissions), work, jobs=args.jobs,
-                               limits=_limits(args), source_dir=src,
-                               progress=not args.no_progress, roster=roster)
+    try:
+        recs = autograde.autograde(args.assignment, Path(args.submissions), work, jobs=args.jobs,
+                                   limits=_limits(args), source_dir=src,
+                                   progress=not args.no_progress, roster=roster,
+                                   scheduler=args.scheduler or os.environ.get(SCHEDULER_VARIABLE))
+    except ClusterError as exc:
+        raise CommandError(str(exc), 1) from None
     skipped = _print_problems(recs)
     note = sandbox_note(recs)
     if note:
@@ -362,7 +370,11 @@ def _add_commands(sub, common) -> None:
     p.add_argument("submissions", help="folder <student>/<assignment>/<notebook>.ipynb, a zip of "
                                        "it, or a Canvas bulk download (zip or folder)")
     p.add_argument("--jobs", "-j", type=int, default=None,
-                   help="notebooks at a time (default: CPU count)")
+                   help="notebooks at a time: worker processes of the local Dask cluster "
+                        "(default: CPU count)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:8786",
+                   help=f"grade on the Dask cluster of this scheduler instead of a local one "
+                        f"(default: ${SCHEDULER_VARIABLE}; README, 'Grading on a cluster')")
     p.add_argument("--csv", help="where to write the grades CSV (default <workdir>/grades.csv)")
     p.add_argument("--roster", help="CSV id,first_name,last_name[,email] or a Canvas gradebook "
                                     "export: students' names in nbgrader's gradebook")

@@ -12,8 +12,6 @@ import ast
 import logging
 import os
 import secrets
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -31,12 +29,14 @@ from nbgrader.preprocessors import (
 from nbgrader.utils import is_grade
 from tqdm import tqdm
 
-from . import config, pool, records, registry, release, students, submissions
+from . import cluster, config, records, registry, release, students, submissions
 from .execute import DISK_QUOTA, KERNEL_DIED, NOT_RUN, OUT_OF_MEMORY, TIMEOUT
 from .worker import limits_dict
 
 STOPPED = {TIMEOUT: "time limit", OUT_OF_MEMORY: "out of memory", KERNEL_DIED: "kernel exited",
            NOT_RUN: "not run", DISK_QUOTA: "disk quota"}
+
+config.patch_nbgrader()
 
 
 def _resources(work: Path, student: str, assignment: str) -> dict:
@@ -79,7 +79,8 @@ def build_record(sub, key: str, nb, out: dict) -> dict:
         if grade_id in stopped:
             status, message = STOPPED[stopped[grade_id]["reason"]], stopped[grade_id]["message"]
         elif verdict is None:
-            status, message = STOPPED[NOT_RUN], "not run: the notebook stopped before this cell"
+            status = STOPPED[NOT_RUN]
+            message = out.get("lost") or "not run: the notebook stopped before this cell"
         else:
             status, message = verdict["status"], verdict["message"]
         passed = status == "passed"
@@ -90,7 +91,7 @@ def build_record(sub, key: str, nb, out: dict) -> dict:
     flags = list(sub.flags) + sorted({c["status"] for c in cells if c["status"] in STOPPED.values()})
     flags += [f"{STOPPED[e['reason']]} in ungraded cell {e['cell']}" for e in out.get("events", [])
               if e["cell"] < len(nb.cells) and not is_grade(nb.cells[e["cell"]])]
-    flags += out.get("flags", [])
+    flags += out.get("flags", []) + (["worker lost"] if "lost" in out else [])
     return {"student": sub.student, "assignment": sub.assignment, "key": key, "status": "graded",
             "origin": sub.origin, "flags": flags, "problem": None, "cells": cells,
             "score": sum(c["points"] for c in cells), "max_score": sum(c["max_points"] for c in cells),
@@ -142,7 +143,8 @@ def _annotate(nb, record: dict) -> None:
 def _finish(work: Path, sub, key: str, out: dict) -> dict:
     nb = nbformat.reads(out["nb"], as_version=4)
     nb, _ = LimitOutput().preprocess(nb, {})
-    record = build_record(sub, key, nb, out)
+    # a notebook whose worker was lost twice keeps what it completed; the next run tries again
+    record = build_record(sub, "" if "lost" in out else key, nb, out)
     _annotate(nb, record)
     records.atomic_write(autograded_path(work, sub.student, sub.assignment), nbformat.writes(nb))
     records.write_result(work, record)          # 1. the grade is safe on disk
@@ -163,52 +165,16 @@ def _resync(work: Path, record: dict) -> bool:
     return True
 
 
-def kernel_course(work: Path, assignment: str, version: str) -> Path:
-    """The folder a grading kernel of ``assignment`` imports ``course`` from: the stripped
-    ``course/`` of that assignment's student bundle (no reference answer of this notebook or a
-    later one), built once per version in the work directory."""
-    from .bundle import stripped_course
-
-    root = Path(work) / "kernel-course" / f"{assignment}-{version}"
-    if not (root / "course").is_dir():
-        staging = root.with_name(root.name + f".tmp{os.getpid()}")
-        stripped_course(assignment, staging)
-        if not (root / "course").is_dir():
-            staging.rename(root)
-    return root
-
-
-def _build_font_list(folder: str) -> None:
-    """Have matplotlib write its font list into the shared cache ``folder`` once: sandboxed
-    kernels start from a copy of it and cannot write the shared cache themselves."""
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], capture_output=True,
-                   env={**os.environ, "MPLCONFIGDIR": folder}, timeout=300, check=False)
-
-
-def kernel_extra_env(work: Path) -> dict:
-    """Variables a kernel needs from the instructor's side: where MNIST is cached and a shared
-    matplotlib cache (so that every kernel does not rebuild the font list)."""
-    import platformdirs
-
-    env = {"MPLCONFIGDIR": str(Path(platformdirs.user_cache_dir("numpy-nn-course")) / "matplotlib")}
-    Path(env["MPLCONFIGDIR"]).mkdir(parents=True, exist_ok=True)
-    if not any(Path(env["MPLCONFIGDIR"]).glob("fontlist-*.json")):
-        _build_font_list(env["MPLCONFIGDIR"])
-    try:
-        from course.data import cache_dir
-        env["COURSE_DATA_DIR"] = str(cache_dir())
-    except Exception:   # no course package: the fixture notebooks do not need data
-        pass
-    return env
-
-
 def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None = None,
               limits: config.Limits = config.Limits(), source_dir: Path = config.SOLUTIONS,
-              progress: bool = True, roster: dict | None = None) -> list[dict]:
+              progress: bool = True, roster: dict | None = None,
+              scheduler: str | None = None) -> list[dict]:
     """Grade every submission of the assignment(s) ``spec`` (an id or ``"all"``) found under
     ``submissions_path`` (folder tree, zip, or Canvas download). Returns the records of this run,
     valid and invalid, in discovery order. ``roster`` (``students.read_roster``) names the
-    students in the gradebook; ``<work>/nbgrader_config.py`` is (re)written for nbgrader's tools."""
+    students in the gradebook; ``<work>/nbgrader_config.py`` is (re)written for nbgrader's tools.
+    Notebooks run on a Dask LocalCluster of ``jobs`` workers (default: CPU count), or on the
+    cluster of the scheduler at ``scheduler`` (``grader.cluster``)."""
     assignments = config.resolve_assignments(spec, source_dir)
     known = config.list_assignments(source_dir)
     work = Path(work)
@@ -217,7 +183,8 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
     config.write_nbgrader_config(work)
     sources = {a: work / "source" / a / f"{a}.ipynb" for a in assignments}
     expected = {a: submissions.grade_ids(nbformat.read(str(p), as_version=4)) for a, p in sources.items()}
-    versions = {a: config.version_hash(a, source_dir) for a in assignments}
+    entries = {a: config.source_entry(a, source_dir) for a in assignments}
+    versions = {a: config.installed_version(*entries[a]) for a in assignments}   # version_hash
     results: dict[int, dict] = {}
     pending = []
     with submissions.working_dir() as tmp:
@@ -242,8 +209,6 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                     continue
             pending.append((n, sub, key, nb))
 
-        env = kernel_extra_env(work)
-        code = {a: kernel_course(work, a, versions[a]) for a in {s.assignment for _, s, _, _ in pending}}
         secret = secrets.token_hex(16)   # this run's hidden inputs: unknown to anyone before it
 
         def prepare(n, sub, nb):
@@ -257,20 +222,20 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                 results[n] = invalid_record(sub)
                 records.write_result(work, results[n])
                 return None
-            return {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source": str(sources[sub.assignment]),
-                    "limits": limits_dict(limits), "env": {**env, "PYTHONPATH": str(code[sub.assignment])},
-                    "code_paths": [str(code[sub.assignment] / "course")], "secret": secret}
+            name, source = entries[sub.assignment]
+            return {"nb": nbformat.writes(clean), "assignment": sub.assignment, "source_name": name,
+                    "source_nb": source.decode("utf-8"), "version": versions[sub.assignment],
+                    "limits": limits_dict(limits), "secret": secret}
 
-        _run(pending, results, work, jobs, progress, prepare,
-             limits.notebook_timeout * limits.wall_factor)
+        _run(pending, results, work, prepare, limits, progress, jobs=jobs, scheduler=scheduler)
         students.update_gradebook(work, subs, roster)
     return [results[n] for n in sorted(results)]
 
 
-def _run(pending, results, work, jobs, progress, prepare, time_limit: float) -> None:
-    """Execute the pending submissions ``jobs`` at a time (``grader.pool``). Each is sanitized
-    (``prepare``) while the workers already run earlier ones, and recorded as soon as it
-    completes; a worker that dies, stops or wedges costs only the submission it holds."""
+def _run(pending, results, work, prepare, limits, progress, *, jobs, scheduler) -> None:
+    """Execute the pending submissions on the cluster (``grader.cluster``). Each is sanitized
+    (``prepare``) and submitted while the workers already run earlier ones, and recorded as soon
+    as it completes; a worker that dies, stops or wedges costs only the submission it holds."""
     if not pending:
         return
     bar = tqdm(total=len(pending), unit="nb", desc="grading", disable=not progress, smoothing=0.1)
@@ -283,19 +248,17 @@ def _run(pending, results, work, jobs, progress, prepare, time_limit: float) -> 
 
     def done(item, out):
         n, sub, key, _nb = item
-        if "error" in out:
-            on_problem(item, f"grader error, not graded ({out['error']}); run again")
-            return
         results[n] = _finish(work, sub, key, out)
         bar.update(1)
 
     def on_problem(item, reason):
         n, sub, _key, _nb = item
-        sub.problem = reason
+        sub.problem = f"not graded ({reason}); run again"
         results[n] = invalid_record(sub)
         records.write_result(work, results[n])
         bar.update(1)
 
-    jobs = jobs or os.cpu_count() or 1
-    pool.run(pending, jobs, job_of, done, on_problem, time_limit)
+    with cluster.connect(jobs or os.cpu_count() or 1, scheduler, limits.memory_mb) as client:
+        cluster.run(client, pending, job_of, done, on_problem,
+                    limits.notebook_timeout * limits.wall_factor, limits.memory_mb)
     bar.close()

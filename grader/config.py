@@ -190,14 +190,32 @@ def grading_files(assignment: str, source_dir: Path = SOLUTIONS) -> list[Path]:
     return [Path(source_dir) / assignment / f"{assignment}.ipynb", *code]
 
 
+def _name(f: Path) -> str:
+    return str(f.relative_to(REPO) if f.is_relative_to(REPO) else f.name)
+
+
+def source_entry(assignment: str, source_dir: Path = SOLUTIONS) -> tuple[str, bytes | None]:
+    """The source notebook as the version hash sees it: its name and bytes (None: missing)."""
+    source = grading_files(assignment, source_dir)[0]
+    return _name(source), source.read_bytes() if source.is_file() else None
+
+
 def version_hash(assignment: str, source_dir: Path = SOLUTIONS) -> str:
     """Hash of :func:`grading_files` (their paths and bytes): a resumed run regrades every
     submission when any of them changed."""
+    return installed_version(*source_entry(assignment, source_dir))
+
+
+def installed_version(source_name: str, source: bytes | None) -> str:
+    """:func:`version_hash` of a source notebook given by its name and bytes (None: missing)
+    with this installation's ``course/`` and ``grader/``: how a grading worker checks that it
+    grades as the grading run does."""
     h = hashlib.sha256()
-    for f in grading_files(assignment, source_dir):
+    if source is not None:
+        h.update(source_name.encode() + b"\0" + source + b"\0")
+    for f in grading_files("", Path())[1:]:
         if f.is_file():
-            name = f.relative_to(REPO) if f.is_relative_to(REPO) else f.name
-            h.update(str(name).encode() + b"\0" + f.read_bytes() + b"\0")
+            h.update(_name(f).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -237,13 +255,16 @@ def _alembic_head() -> str:
     return heads[0]
 
 
-def _patch_nbgrader() -> None:
+def patch_nbgrader() -> None:
+    """Have nbgrader read its schema version from the files (:func:`_alembic_head`). Called by
+    the modules that create gradebooks (``release``, ``autograde``), not on import of this one:
+    importing nbgrader takes seconds, which every grading worker would pay."""
     import functools
 
     import nbgrader.api
 
-    nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(_alembic_head)
+    if not hasattr(nbgrader.api.get_alembic_version, "cache_info"):
+        nbgrader.api.get_alembic_version = functools.lru_cache(maxsize=None)(_alembic_head)
 
 
 _venv_bin_on_path()
-_patch_nbgrader()

@@ -22,6 +22,8 @@ from . import config
 
 log = logging.getLogger("grader")
 
+config.patch_nbgrader()
+
 
 def _generate(assignment: str, root: Path, cfg, *, no_database: bool) -> Path:
     """Run nbgrader's GenerateAssignment for one assignment under ``root``; return the output folder."""

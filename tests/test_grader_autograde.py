@@ -48,6 +48,37 @@ def test_scores_per_exercise(graded):
     assert failed["name"] == "Checks scale() on a short vector."
 
 
+def test_two_workers_grade_like_a_serial_run(graded, tmp_path):
+    """The two-worker LocalCluster of the fixture and one worker give the same grades."""
+    src, subs, work, recs = graded
+    serial = autograde.autograde(synthetic.FIXTURE, subs, tmp_path / "serial", jobs=1, limits=FAST,
+                                 source_dir=src, progress=False)
+    assert {r["student"]: points(r) for r in serial} == {s: points(r) for s, r in recs.items()}
+
+
+def test_grading_through_a_separately_started_scheduler(graded, tmp_path):
+    """--scheduler: the same class on a cluster the grader did not start grades the same."""
+    from distributed import LocalCluster
+
+    src, subs, work, recs = graded
+    with LocalCluster(n_workers=2, threads_per_worker=1, resources={"memory_mb": 1024},
+                      dashboard_address=None) as other:
+        again = autograde.autograde(synthetic.FIXTURE, subs, tmp_path / "remote", limits=FAST,
+                                    source_dir=src, progress=False, scheduler=other.scheduler_address)
+    assert {r["student"]: points(r) for r in again} == {s: points(r) for s, r in recs.items()}
+
+
+def test_a_stale_worker_refuses_and_says_how_to_update(graded, tmp_path, monkeypatch):
+    """A parent whose version differs from the workers' (here: the parent's hash is patched, the
+    worker processes compute their own) gets every submission refused with the update advice."""
+    src, subs, work, recs = graded
+    monkeypatch.setattr(config, "installed_version", lambda *a: "0123456789abcdef")
+    again = autograde.autograde(synthetic.FIXTURE, subs, tmp_path / "stale", jobs=2, limits=FAST,
+                                source_dir=src, progress=False)
+    assert [r["status"] for r in again] == ["invalid"] * len(KINDS)
+    assert all("VersionMismatch" in r["problem"] and "pip install -e" in r["problem"] for r in again)
+
+
 def test_gradebook_holds_the_same_scores(graded):
     src, subs, work, recs = graded
     with Gradebook(config.db_url(work), config.COURSE_ID) as gb:
