@@ -16,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.api import Gradebook
 from nbgrader.preprocessors import (
     CheckCellMetadata,
@@ -140,9 +141,24 @@ def _annotate(nb, record: dict) -> None:
                 text=f"[grader] hidden tests {what} ({result['points']:g}/{result['max_points']:g} points)\n"))
 
 
+def disarm(nb) -> None:
+    """Nothing a student wrote may run in the instructor's browser when formgrader or nbconvert
+    renders the autograded notebook: nbconvert's SanitizeHTML (bleach) escapes the markup of
+    every output and of each markdown or raw cell the student could edit (locked cells come from
+    the source notebook) and drops script outputs; stored widget state goes too."""
+    sanitizer = SanitizeHTML()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = sanitizer.sanitize_code_outputs(cell.outputs)
+        elif not registry.nbgrader_meta(cell).get("locked"):
+            cell.source = sanitizer.sanitize_html_tags(cell.source)
+    nb.metadata.pop("widgets", None)
+
+
 def _finish(work: Path, sub, key: str, out: dict) -> dict:
     nb = nbformat.reads(out["nb"], as_version=4)
     nb, _ = LimitOutput().preprocess(nb, {})
+    disarm(nb)
     # a notebook whose worker was lost twice keeps what it completed; the next run tries again
     record = build_record(sub, "" if "lost" in out else key, nb, out)
     _annotate(nb, record)

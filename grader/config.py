@@ -63,7 +63,8 @@ class Limits:
     disk_mb : int
         Disk quota of the kernel's run folder (working directory, HOME, the grader's
         channel): no file may grow larger (RLIMIT_FSIZE), and the watchdog stops the kernel
-        when the files it adds to the folder take more.
+        when the files it adds to the folder take more (each file or folder counts at least
+        4 KB, so the quota also bounds how many files a kernel can make: 131,072 for 512 MB).
     open_files : int
         Open file descriptors per kernel process (RLIMIT_NOFILE).
     processes : int

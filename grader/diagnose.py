@@ -33,14 +33,14 @@ def buggy_transcript(
     return run_check(registry.exercise(assignment, grade_id), LocalTransport(namespace)).transcript
 
 
-def _attempted(transcript: list) -> bool:
+def _attempted(transcript: list | None) -> bool:
     return bool(transcript) and not any(
         str(reply.get("raised", "")).startswith("NotImplementedError") for _, reply, _ in transcript
     )
 
 
 def diagnose(
-    exercise: registry.Exercise, transcript: list, source: Path | None = None
+    exercise: registry.Exercise, transcript: list | None, source: Path | None = None
 ) -> list[str]:
     """Diagnoses of the catalogued bugs whose behaviour the student's transcript matches.
 

@@ -34,12 +34,13 @@ from traitlets import Dict
 from . import agent
 from .config import Limits
 from .registry import nbgrader_meta
-from .sandbox import PROBE_DIR, launcher_spec, note_host_uid, resident_limit_mb
+from .sandbox import PROBE_DIR, launcher_spec, note_host_uid, resident_limit_mb, tree_entries
 from .trusted import CheckStopped
 
 # reasons recorded in the error output (ename) of a cell stopped by the grader
 TIMEOUT, OUT_OF_MEMORY, KERNEL_DIED, NOT_RUN = "CellTimeout", "OutOfMemory", "KernelDied", "NotRun"
 DISK_QUOTA = "DiskQuota"
+BLOCK = 4096   # bytes the disk quota counts at least for each file or folder
 MAX_OUTPUT_CHARS = 200_000   # per cell; a print loop cannot fill the grader's memory
 MB = 1 << 20
 
@@ -133,22 +134,18 @@ class _Client(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def _disk_usage(folder: Path) -> int:
-    """Bytes allocated to the files and folders under ``folder`` (links not followed). Walks
-    with a stack, not recursion: a kernel may nest folders thousands deep."""
-    used, stack = 0, [str(folder)]
-    while stack:
+def _disk_usage(folder: Path, stop_above: float = float("inf")) -> int:
+    """Bytes the files and folders under ``folder`` take (links not followed), each at least
+    one 4 KB block: an empty file costs an inode, and 300,000 of them slowed the watchdog that
+    walks the folder. The walk ends as soon as the total passes ``stop_above``."""
+    used = 0
+    for entry in tree_entries(folder):
         try:
-            entries = list(os.scandir(stack.pop()))
+            used += max(entry.stat(follow_symlinks=False).st_blocks * 512, BLOCK)
         except OSError:
             continue
-        for entry in entries:
-            try:
-                used += entry.stat(follow_symlinks=False).st_blocks * 512
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-            except OSError:
-                pass
+        if used > stop_above:
+            break
     return used
 
 
@@ -198,7 +195,7 @@ class _Watchdog(threading.Thread):
             self.reason = DISK_QUOTA
 
     def _over_quota(self) -> bool:
-        return _disk_usage(self.folder) - self.baseline > self.disk
+        return _disk_usage(self.folder, self.baseline + self.disk) - self.baseline > self.disk
 
     def stop(self):
         self._stop_event.set()
@@ -356,7 +353,8 @@ def execute_notebook(nb: nbformat.NotebookNode, cwd: Path, limits: Limits = Limi
         return {TIMEOUT: f"stopped after {seconds:.0f} s (time limit per cell: "
                          f"{limits.cell_timeout:.0f} s of CPU time)",
                 OUT_OF_MEMORY: f"stopped: the kernel used more than {limits.memory_mb} MB of memory",
-                DISK_QUOTA: f"stopped: the kernel wrote more than {limits.disk_mb} MB of files",
+                DISK_QUOTA: f"stopped: the kernel wrote more than {limits.disk_mb} MB of files "
+                            "(each file or folder counts at least 4 KB)",
                 KERNEL_DIED: "the kernel exited or crashed while running this cell"}[reason]
 
     used_up = (f"stopped: the notebook used up its {limits.notebook_timeout:.0f} s of CPU time "
@@ -428,9 +426,9 @@ class KernelTransport:
     Requests and replies are files in ``channel`` (a folder of the kernel's run directory);
     the kernel's agent (``grader.agent``, installed on first use) is triggered by a silent
     execute request and asks for grader-side callables through ``input()`` prompts on the stdin
-    channel. The kernel's CPU time is metered per check: past ``cpu_budget`` seconds (or ten
-    times that in wall-clock time, for a kernel that sleeps) the call is interrupted, and a
-    kernel that does not come back is killed.
+    channel. The CPU time of the kernel and of the grader-side callables it asks for is metered
+    per check: past ``cpu_budget`` seconds (or ten times that in wall-clock time, for a kernel
+    that sleeps) the call is interrupted, and a kernel that does not come back is killed.
     """
 
     GRACE = 5.0   # seconds an interrupted kernel gets to return
@@ -439,6 +437,7 @@ class KernelTransport:
         self.session, self.channel = session, Path(channel)
         self.cpu_left, self.wall_left = cpu_budget, 10 * cpu_budget
         self.count = 0
+        self.callback_cpu = 0.0   # CPU seconds this process spent in the kernel's callbacks
 
     def request(self, message: dict, arrays: dict, callback) -> tuple[dict, dict]:
         if not getattr(self.session, "agent_ready", False):
@@ -469,7 +468,7 @@ class KernelTransport:
     async def _serve(self, code: str, callback) -> None:
         kc = self.session.client.kc
         msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=True)
-        cpu0, wall0 = self.session.cpu_seconds(), time.monotonic()
+        cpu0, wall0 = self.cpu_used(), time.monotonic()
         interrupted = None
         while True:
             try:
@@ -480,7 +479,7 @@ class KernelTransport:
                 pass
             await self._answer_callbacks(kc, callback)
             await _drain_iopub(kc)
-            cpu, wall = self.session.cpu_seconds() - cpu0, time.monotonic() - wall0
+            cpu, wall = self.cpu_used() - cpu0, time.monotonic() - wall0
             if interrupted is None and (cpu > self.cpu_left or wall > self.wall_left):
                 interrupted = time.monotonic()
                 await self.session.km.interrupt_kernel()
@@ -489,10 +488,14 @@ class KernelTransport:
             if not await self.session.km.is_alive():
                 raise CheckStopped("kernel exited", "the kernel exited or crashed while your "
                                                     "function ran")
-        self.cpu_left -= self.session.cpu_seconds() - cpu0
+        self.cpu_left -= self.cpu_used() - cpu0
         self.wall_left -= time.monotonic() - wall0
         if interrupted is not None:
             raise CheckStopped("time limit", "stopped: your function ran past the time limit")
+
+    def cpu_used(self) -> float:
+        """CPU seconds of the kernel's process tree plus those of the callbacks it asked for."""
+        return self.session.cpu_seconds() + self.callback_cpu
 
     async def _answer_callbacks(self, kc, callback) -> None:
         try:
@@ -504,11 +507,13 @@ class KernelTransport:
         asked = re.fullmatch(r"grader-callback (cb-\d+)", prompt.strip())
         if callback is not None and asked:   # a name of the channel, not a path elsewhere
             name = asked.group(1)
+            started = time.process_time()
             try:
                 request, arrays = agent.read_message(self.channel / name)
                 reply, reply_arrays = callback(request, arrays)
             except Exception as exc:
                 reply, reply_arrays = {"raised": agent.raised(exc)}, {}
+            self.callback_cpu += time.process_time() - started
             answer = "re" + name
             agent.write_message(self.channel / answer, reply, reply_arrays)
         kc.input(answer)

@@ -13,13 +13,24 @@ agent in this process on a namespace (the bug-catalog harness and the tests),
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
+import resource
 from dataclasses import dataclass, field
 
 import numpy as np
+import psutil
 
 from .agent import Codec, KernelAgent, raised, sync
+
+# What a check keeps of the kernel's replies for the diagnosis: past this many bytes of arrays it
+# stops recording (a student's answers could otherwise fill the grader's memory call by call)
+# and the exercise is not diagnosed.
+TRANSCRIPT_BYTES = 64 << 20
+# A grader-side callable runs on arguments the kernel chose: it may grow this process's address
+# space by this much, then allocating fails with MemoryError (raised to the student's function).
+CALLBACK_BYTES = 1 << 30
 
 
 class StudentRaised(AssertionError):
@@ -42,7 +53,8 @@ class Verdict:
     passed: bool
     message: str = ""
     status: str = ""                                  # passed, failed, or the limit that stopped it
-    transcript: list = field(default_factory=list, repr=False)   # (name, reply JSON) per call
+    # (name, reply JSON, arrays) per call; None when too large to keep (not diagnosed)
+    transcript: list | None = field(default_factory=list, repr=False)
 
     def __post_init__(self):
         self.status = self.status or ("passed" if self.passed else "failed")
@@ -65,8 +77,10 @@ class CheckSession:
     def __init__(self, transport, may_change=()):
         self.transport, self.may_change = transport, set(may_change)
         self.callables: list = []
-        self.transcript: list = []
+        self.transcript: list | None = []   # None once it outgrew TRANSCRIPT_BYTES
+        self.transcript_bytes = 0
         self.active: list = []   # (args, kwargs) of the proxy calls in progress
+        self.capped = False      # a callback's address-space cap is in force
 
     def outgoing(self) -> Codec:
         return Codec(callable_node=self.callable_node, object_node=self._unsendable)
@@ -102,14 +116,47 @@ class CheckSession:
             args, kwargs = incoming.decode(message["args"])
             if self.active and "outer" in message:
                 sync(*self.active[-1], incoming.decode(message["outer"]))
-            out = fn(*args, **kwargs)
-            codec = self.outgoing()
-            reply = {"out": codec.encode(out), "args_after": codec.encode([args, kwargs])}
-            if self.active:
-                reply["outer"] = codec.encode([list(self.active[-1][0]), self.active[-1][1]])
+            with self._address_space_cap():
+                out = fn(*args, **kwargs)
+                codec = self.outgoing()
+                reply = {"out": codec.encode(out), "args_after": codec.encode([args, kwargs])}
+                if self.active:
+                    reply["outer"] = codec.encode([list(self.active[-1][0]), self.active[-1][1]])
             return reply, codec.arrays
         except Exception as exc:
             return {"raised": raised(exc)}, {}
+
+    @contextlib.contextmanager
+    def _address_space_cap(self):
+        """While the outermost callback runs, this process's address space may grow by at most
+        CALLBACK_BYTES: a reference asked to broadcast (1, 15000) against (15000, 1) fails with
+        MemoryError instead of taking gigabytes of the grading machine."""
+        if self.capped:
+            yield
+            return
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = psutil.Process().memory_info().vms + CALLBACK_BYTES
+        if soft != resource.RLIM_INFINITY:
+            cap = min(cap, soft)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+        self.capped = True
+        try:
+            yield
+        finally:
+            self.capped = False
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+    def record(self, name: str, reply: dict, arrays: dict) -> None:
+        """Keep one reply for the diagnosis, while the transcript is within TRANSCRIPT_BYTES."""
+        if self.transcript is None:
+            return
+        self.transcript_bytes += sum(a.nbytes for a in arrays.values()) + len(json.dumps(reply))
+        if self.transcript_bytes > TRANSCRIPT_BYTES:
+            self.transcript = None
+        else:
+            self.transcript.append((name, reply, arrays))
 
     def bind(self, names, adapter=None) -> list[Proxy]:
         """Proxies for the student's names (after the adapter, for exercises that are classes)."""
@@ -147,7 +194,7 @@ class Proxy:
             reply, arrays = session.request(message, codec.arrays)
         finally:
             session.active.pop()
-        session.transcript.append((self.__name__, reply, arrays))
+        session.record(self.__name__, reply, arrays)
         if "raised" in reply:
             raise StudentRaised(_raised_message(self.__name__, str(reply["raised"])))
         try:
@@ -238,8 +285,9 @@ def _crossed(message, arrays):
 
 
 def same_transcript(a: list, b: list, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    """Whether two check runs saw the same answers from the student's side, call by call."""
-    if len(a) != len(b) or not a:
+    """Whether two check runs saw the same answers from the student's side, call by call (a
+    transcript too large to keep, None, matches nothing)."""
+    if not a or not b or len(a) != len(b):
         return False
     return all(na == nb and same_node(ra, rb, aa, ab, rtol, atol)
                for (na, ra, aa), (nb, rb, ab) in zip(a, b))

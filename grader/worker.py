@@ -30,7 +30,7 @@ from .diagnose import diagnose
 from .execute import execute_notebook, kernel_env
 from .exercises.common import use_secret
 from .integrity import scan_submission, summarize
-from .sandbox import enforced
+from .sandbox import enforced, remove_tree
 from .trusted import run_check
 
 MIN_CPU_SECONDS = 30.0  # CPU seconds any hidden check may use, however cheap its reference
@@ -196,8 +196,8 @@ def run_job(job: dict, on_verdict=None) -> dict:
     source_nb = nbformat.read(job["source"], as_version=4)
     limits = Limits(**job["limits"])
     verdicts: dict = {}
-    with tempfile.TemporaryDirectory(prefix="grader-run-") as tmp:
-        tmp = Path(tmp).resolve()
+    tmp = Path(tempfile.mkdtemp(prefix="grader-run-")).resolve()
+    try:
         cwd, home = tmp / "work", tmp / "home"
         for d in (cwd, home, tmp / "channel"):   # the sandboxed kernel may write these only
             d.mkdir()
@@ -210,6 +210,8 @@ def run_job(job: dict, on_verdict=None) -> dict:
         with use_secret(job["secret"]):
             executed, events = execute_notebook(nb, cwd, limits, env, box, on_grade_cell=checker)
         applied = enforced(tmp)
+    finally:
+        remove_tree(tmp)
     return {
         "nb": nbformat.writes(executed),
         "events": events,

@@ -125,6 +125,20 @@ def noisy_reference():
     return nb
 
 
+# output meant to run in the instructor's browser when formgrader shows the autograded notebook
+SCRIPTS = """from IPython.display import HTML, Javascript, display
+display(HTML("<script>document.title='pwned'</script><img src=x onerror=\\"alert(1)\\">"))
+display(Javascript("alert(2)"))"""
+
+
+def with_scripts():
+    """The untouched notebook with a cell displaying a script and a markdown cell holding one."""
+    nb = student_version()
+    nb.cells.insert(1, nbformat.v4.new_code_cell(SCRIPTS))
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("My answer <script>alert(3)</script>"))
+    return nb
+
+
 def student_version():
     return nbformat.read(config.ASSIGNMENTS / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
 
@@ -146,6 +160,7 @@ def graded_class(tmp_path_factory):
     class_ = {f"attack_{name}": with_attack(code) for name, code in ATTACKS.items()}
     class_["reference"] = nbformat.read(SOLUTION_PATH, as_version=4)
     class_["noisy_reference"] = noisy_reference()
+    class_["scripts"] = with_scripts()
     for student, nb in class_.items():
         path = subs / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         path.parent.mkdir(parents=True)
@@ -153,7 +168,9 @@ def graded_class(tmp_path_factory):
     limits = config.Limits(cell_timeout=20, notebook_timeout=240, memory_mb=1500)
     records = autograde.autograde(ASSIGNMENT, subs, base / "work", jobs=2, limits=limits,
                                   progress=False)
-    return {r["student"]: r for r in records}
+    graded = {r["student"]: r for r in records}
+    graded["work"] = base / "work"
+    return graded
 
 
 @pytest.mark.slow
@@ -180,3 +197,17 @@ def test_the_class_still_grades(graded_class, student):
     ref = graded_class[student]
     assert ref["score"] == ref["max_score"] == sum(e.points for e in registry.exercises(ASSIGNMENT)), \
         [c for c in ref["cells"] if c["status"] != "passed"]
+
+
+@pytest.mark.slow
+def test_student_markup_cannot_run_in_the_instructors_browser(graded_class):
+    """Red team: a displayed <script> and an <img onerror> reached formgrader's rendering of the
+    autograded notebook unescaped. They are escaped there, and script outputs dropped."""
+    import json
+
+    nb = nbformat.read(autograde.autograded_path(graded_class["work"], "scripts", ASSIGNMENT),
+                       as_version=4)
+    shown = json.dumps([c.outputs if c.cell_type == "code" else c.source for c in nb.cells])
+    assert "alert(1)" in shown and "&lt;script&gt;" in shown   # kept, as text
+    for active in ("<script", "<img", "alert(2)", "application/javascript"):
+        assert active not in shown, active

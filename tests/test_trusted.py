@@ -321,3 +321,81 @@ def test_disk_usage_walks_a_tree_thousands_deep(tmp_path):
         assert _disk_usage(tmp_path) >= 100_000
     finally:   # shutil.rmtree recurses too
         subprocess.run(["rm", "-rf", str(tmp_path / "top")], check=True)
+
+
+def check_broadcast(fit):
+    """The student's ``fit`` may call ``add``, a grader-side callable."""
+    fit = with_reference_globals(fit, add=np.add)
+    assert fit() is not None
+
+
+def test_a_callback_on_shapes_the_kernel_chose_cannot_take_the_graders_memory():
+    """Red team: the kernel asked a grader-side reference to broadcast (1, 15000) against
+    (15000, 1): 1.8 GB in the grader's process. The callback's address space is capped, the
+    allocation fails there, and the student's function gets the MemoryError."""
+    import resource
+
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    ns = namespace("def fit():\n    return add(np.ones((1, 15000)), np.ones((15000, 1))).shape")
+    verdict = run_check(entry(check_broadcast, "fit"), LocalTransport(ns))
+    assert not verdict.passed and "MemoryError" in verdict.message, verdict.message
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+    small = namespace("def fit():\n    return add(np.ones((1, 300)), np.ones((300, 1))).shape")
+    assert run_check(entry(check_broadcast, "fit"), LocalTransport(small)).passed
+
+
+def check_many_calls(f):
+    for _ in range(40):
+        f(np.zeros(3))
+
+
+def test_the_transcript_stops_recording_past_its_budget(monkeypatch):
+    """A student whose answers are large arrays, call after call, cannot fill the grader's
+    memory through the transcript kept for the diagnosis: past TRANSCRIPT_BYTES it is dropped
+    (the exercise is then not diagnosed) and the verdict is unchanged."""
+    from grader import trusted
+
+    monkeypatch.setattr(trusted, "TRANSCRIPT_BYTES", 10 << 20)
+    big = run_check(entry(check_many_calls, "f"), LocalTransport(namespace(
+        "def f(x):\n    return np.ones(1 << 17)")))     # 1 MB per answer, 40 answers
+    small = run_check(entry(check_many_calls, "f"), LocalTransport(namespace(
+        "def f(x):\n    return np.ones(4)")))
+    assert big.passed and big.transcript is None
+    assert small.passed and len(small.transcript) == 40
+    assert not same_transcript(big.transcript, big.transcript)
+
+
+def test_run_folders_thousands_deep_and_closed_are_removed(tmp_path):
+    """Red team: 1,100 nested folders broke the kernel launcher's walk (the next kernel of that
+    student could not start) and the removal of the run folder (left in /tmp). The launcher's
+    walk and the removal go by a stack, and a folder the kernel closed (mode 000) is reopened."""
+    import os
+
+    from grader.sandbox import Plan, _give_kernel_folders, remove_tree, tree_entries
+    run = tmp_path / "grader-run-x"
+    path = str(run / "work")
+    os.makedirs(path)
+    for _ in range(1100):
+        path = os.path.join(path, "d")
+        os.mkdir(path)
+    open(os.path.join(path, "f"), "w").close()
+    os.chmod(os.path.dirname(path), 0)
+    plan = Plan(run_dir=run, record=run / ".sandbox" / "k.json", cwd=run / "work", tmpfs_mb=32,
+                uid=os.getuid())
+    _give_kernel_folders(plan)
+    assert sum(1 for _ in tree_entries(run)) >= 1100
+    remove_tree(run)
+    assert not run.exists()
+
+
+def test_the_disk_quota_counts_empty_files():
+    """Red team: 300,000 empty files took no bytes of the quota and slowed the watchdog's walk;
+    each file now counts one block, and the walk stops once the quota is passed."""
+    import tempfile
+
+    from grader.execute import BLOCK, _disk_usage
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(3000):
+            open(f"{tmp}/{i}", "w").close()
+        assert _disk_usage(tmp) >= 3000 * BLOCK
+        assert _disk_usage(tmp, stop_above=100 * BLOCK) <= 101 * BLOCK
