@@ -4,9 +4,11 @@ The same synthetic class (``grader.synthetic``: a three-exercise assignment with
 demonstration cell that computes for about a second; correct, buggy and broken submissions)
 is graded three times in one run: by serial nbgrader, by ``python -m grader autograde --jobs N``
 (its own Dask LocalCluster) and with ``--scheduler`` on a separately started local Dask cluster
-(``dask scheduler`` and N ``dask worker`` processes); the grades must be identical. Prints
-``BENCH_GRADING notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader time / our time>
-dask_overhead=<--scheduler time / --jobs time>``.
+(``dask scheduler`` and N ``dask worker`` processes); the grades must be identical. All of
+it runs twice: on the machine as it is, then while two CPU-burning processes started here run.
+Prints one line per run, ``BENCH_GRADING notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader
+time / our time> dask_overhead=<--scheduler time / --jobs time> burners=<0 or 2>
+load=<1-minute load average at the start>``.
 
 Run alone: ``.venv/bin/python benchmarks/grading.py [--students 40] [--jobs 2]``.
 """
@@ -103,8 +105,19 @@ def _nbgrader_grades(root: Path, assignment: str, students: list[str]) -> dict:
     return out
 
 
+def grading_benchmarks(n_students: int = 40, jobs: int | None = None,
+                       work_seconds: float = 1.0) -> list[dict]:
+    """:func:`grading_benchmark` as the machine is, then beside two CPU burners."""
+    from benchmarks.notebooks import Burners
+
+    quiet = grading_benchmark(n_students, jobs, work_seconds)
+    with Burners(2):
+        loaded = grading_benchmark(n_students, jobs, work_seconds, burners=2)
+    return [quiet, loaded]
+
+
 def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_seconds: float = 1.0,
-                      verbose: bool = True) -> dict:
+                      verbose: bool = True, burners: int = 0) -> dict:
     """Grade one synthetic class with serial nbgrader and with our grader; compare.
 
     Parameters
@@ -115,6 +128,8 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
         Our grader's parallel notebooks (default: ``os.cpu_count()``).
     work_seconds : float
         Approximate compute time of the demonstration cell in each notebook.
+    burners : int
+        CPU-burning processes the caller runs meanwhile (reported, not started here).
 
     Returns
     -------
@@ -128,6 +143,7 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
     from grader import synthetic
 
     jobs = jobs or os.cpu_count() or 1
+    load = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
     try:
         root = tmp / "course"
@@ -162,14 +178,17 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
               "nbgrader_notebooks_per_min": round(60 * n_students / nbgrader_s, 1),
               "speedup_vs_nbgrader": round(nbgrader_s / grader_s, 2),
               "scheduler_seconds": round(scheduler_s, 1),
-              "dask_overhead": round(scheduler_s / grader_s, 2), "identical": True}
+              "dask_overhead": round(scheduler_s / grader_s, 2), "identical": True,
+              "burners": burners, "load": round(load, 1)}
     if verbose:
-        print(f"grading {n_students} notebooks: nbgrader serial {nbgrader_s:.1f} s, "
-              f"python -m grader --jobs {jobs} {grader_s:.1f} s, --scheduler (a separately "
-              f"started cluster of {jobs} workers) {scheduler_s:.1f} s; grades identical")
+        print(f"grading {n_students} notebooks ({burners} CPU burners, load {load:.1f}): "
+              f"nbgrader serial {nbgrader_s:.1f} s, python -m grader --jobs {jobs} "
+              f"{grader_s:.1f} s, --scheduler (a separately started cluster of {jobs} workers) "
+              f"{scheduler_s:.1f} s; grades identical")
         print(f"BENCH_GRADING notebooks_per_min={result['notebooks_per_min']} "
               f"speedup_vs_nbgrader={result['speedup_vs_nbgrader']} "
-              f"dask_overhead={result['dask_overhead']}")
+              f"dask_overhead={result['dask_overhead']} burners={burners} "
+              f"load={result['load']}", flush=True)
     return result
 
 
@@ -179,4 +198,4 @@ if __name__ == "__main__":
     ap.add_argument("--jobs", type=int, default=None)
     ap.add_argument("--work-seconds", type=float, default=1.0)
     args = ap.parse_args()
-    grading_benchmark(args.students, args.jobs, args.work_seconds)
+    grading_benchmarks(args.students, args.jobs, args.work_seconds)
