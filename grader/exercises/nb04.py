@@ -141,7 +141,9 @@ def check_nesterov(student_nesterov):
               {"learning_rate": 1e-3, "momentum": 0.99}]
 
     _check_optimizer(student_nesterov, optim.nesterov, "nesterov", hypers, ("velocity",),
-                     "v_prev = v; v = mu * v - lr * dw; w = w - mu * v_prev + (1 + mu) * v.")
+                     "the velocity follows momentum's rule, and the returned w must be the next "
+                     "look-ahead point (where momentum's weights land plus mu times the new velocity), "
+                     "expressed through the w received and the velocities before and after the call.")
 
 
 def check_rmsprop(student_rmsprop):
@@ -287,7 +289,8 @@ BUGS = [
     # nesterov
     Bug("nesterov_plain_momentum", "nesterov",
         'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w + v, config',
-        "This is ordinary momentum: Nesterov's rewritten update is w - mu * v_prev + (1 + mu) * v."),
+        "This is ordinary momentum's step: the stored w is the look-ahead point, so the returned w must "
+        "also include the inertial move mu * v that the next call looks ahead by."),
     Bug("nesterov_one_minus_mu", "nesterov",
         'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w - mu * v_prev + (1.0 - mu) * v, config',
         "The new velocity is weighted by (1 + mu), not (1 - mu)."),
@@ -297,7 +300,8 @@ BUGS = [
         "v_prev must be the velocity before this update; you overwrote it with the new velocity."),
     Bug("nesterov_v_prev_sign", "nesterov",
         'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w + mu * v_prev + (1.0 + mu) * v, config',
-        "The mu * v_prev term has the wrong sign: w - mu * v_prev + (1 + mu) * v."),
+        "The mu * v_prev term has the wrong sign: the w received already includes the look-ahead move "
+        "mu * v_prev, which the update must take back out."),
     Bug("nesterov_velocity_not_stored", "nesterov",
         '    config["velocity"] = v\n', "",
         "The velocity is not stored in config, so every call starts from zero velocity."),
