@@ -289,7 +289,7 @@ OPTIMIZERS = {
 def ewa(values, beta, bias_correction=True):
     """Exponentially weighted averages of a 1-D sequence.
 
-    v_0 = 0;  v_t = beta * v_{t-1} + (1 - beta) * theta_t;  corrected: v_t / (1 - beta**t)
+    a_0 = 0;  a_t = beta * a_{t-1} + (1 - beta) * theta_t;  corrected: a_t / (1 - beta**t)
 
     Parameters
     ----------
@@ -303,7 +303,7 @@ def ewa(values, beta, bias_correction=True):
     Returns
     -------
     averages : ndarray of shape (T,), float64
-        v_1, ..., v_T (bias-corrected if requested).
+        a_1, ..., a_T (bias-corrected if requested).
 
     Taught in notebook 04.
     """

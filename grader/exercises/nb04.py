@@ -112,7 +112,7 @@ def check_ewa(student_ewa):
             want = optim.ewa(values, beta, bias_correction=corrected)
             check_array(f"ewa on a hidden sequence of length {length} (beta={beta}, "
                         f"bias_correction={corrected})", got, want, rtol=1e-8, atol=1e-10,
-                        hint="v_0 = 0, v_t = beta v_{t-1} + (1 - beta) theta_t, corrected by "
+                        hint="a_0 = 0, a_t = beta a_{t-1} + (1 - beta) theta_t, corrected by "
                              "1 - beta**t with t from 1.")
 
 
@@ -236,7 +236,7 @@ BUGS = [
     Bug("ewa_no_bias_correction", "ewa",
         "averages[t - 1] = v / (1.0 - beta**t) if bias_correction else v",
         "averages[t - 1] = v",
-        "The averages are never bias-corrected: divide v_t by (1 - beta**t) when bias_correction is True."),
+        "The averages are never bias-corrected: divide a_t by (1 - beta**t) when bias_correction is True."),
     Bug("ewa_always_corrected", "ewa",
         "averages[t - 1] = v / (1.0 - beta**t) if bias_correction else v",
         "averages[t - 1] = v / (1.0 - beta**t)",
