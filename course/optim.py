@@ -131,12 +131,12 @@ def momentum(w, dw, config=None):
 
 
 def nesterov(w, dw, config=None):
-    """Nesterov accelerated gradient, written in terms of the current weights.
+    """Nesterov accelerated gradient in its look-ahead form.
 
-    v_prev = v;  v <- mu * v - lr * dw;  w <- w - mu * v_prev + (1 + mu) * v
-
-    Here ``dw`` is the gradient at the stored weights, which play the role of the look-ahead
-    point; this rewrite of Nesterov's update needs no extra forward pass.
+    The stored weights ``w`` are the look-ahead point (the weights plus ``momentum`` times the
+    velocity), so ``dw``, the gradient at ``w``, is Nesterov's look-ahead gradient and no extra
+    forward pass is needed. Each call returns the next look-ahead point; the velocity follows
+    the same rule as in ``momentum``. The update itself is derived in notebook 04.
 
     Parameters
     ----------
@@ -247,9 +247,9 @@ def adamw(w, dw, config=None):
     """Adam with decoupled weight decay (AdamW, Loshchilov and Hutter, 2019).
 
     The decay is not part of the gradient: ``m`` and ``v`` average ``dw`` only, exactly as in
-    ``adam``, and the weights are shrunk by the factor ``1 - learning_rate * weight_decay``
-    (the shrinking of one SGD step on the L2 penalty ``weight_decay / 2 * sum(w**2)``) next to
-    the adaptive step, both computed from the ``w`` the call received.
+    ``adam``, and the weights are shrunk by the factor of one SGD step on the L2 penalty
+    ``weight_decay / 2 * sum(w**2)`` next to the adaptive step, both computed from the ``w``
+    the call received. The update itself is derived in notebook 04.
 
     Parameters
     ----------
@@ -289,7 +289,7 @@ OPTIMIZERS = {
 def ewa(values, beta, bias_correction=True):
     """Exponentially weighted averages of a 1-D sequence.
 
-    v_0 = 0;  v_t = beta * v_{t-1} + (1 - beta) * theta_t;  corrected: v_t / (1 - beta**t)
+    a_0 = 0;  a_t = beta * a_{t-1} + (1 - beta) * theta_t;  corrected: a_t / (1 - beta**t)
 
     Parameters
     ----------
@@ -303,7 +303,7 @@ def ewa(values, beta, bias_correction=True):
     Returns
     -------
     averages : ndarray of shape (T,), float64
-        v_1, ..., v_T (bias-corrected if requested).
+        a_1, ..., a_T (bias-corrected if requested).
 
     Taught in notebook 04.
     """

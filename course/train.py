@@ -239,7 +239,7 @@ def pure_step(model, update, configs):
 
 def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
           optim_config=None, epochs=10, batch_size=64, rng, lr_schedule=None,
-          early_stopping=None, augment=None, verbose=True):
+          early_stopping=None, augment=None, record_steps=False, verbose=True):
     """Train ``model`` with mini-batch gradient descent and record its progress.
 
     Each step: take a mini-batch, (optionally) augment it, compute loss and gradients, and
@@ -274,6 +274,9 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
         into ``model.params`` in place.
     augment : callable or None
         ``augment(X_batch, rng) -> X_batch`` applied to every training mini-batch.
+    record_steps : bool
+        Also record the loss of every mini-batch (``history["step_loss"]``), for loss curves
+        per update rather than per epoch. It costs nothing: the loss is computed anyway.
     verbose : bool
         Show a progress bar over epochs (``tqdm.auto``: a widget in JupyterLab, text on stderr
         in a terminal). Never in a grading kernel (``COURSE_GRADING`` set by the grader).
@@ -283,7 +286,9 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
     history : dict
         Per-epoch lists ``loss`` (mean mini-batch training loss), ``train_acc`` (on a fixed
         subset of at most 10,000 training examples), ``val_acc`` (None entries without
-        validation data) and ``lr``; plus ``best_epoch`` (int) with early stopping.
+        validation data) and ``lr``; plus ``best_epoch`` (int) with early stopping, and with
+        ``record_steps`` the list ``step_loss`` of every mini-batch's loss in training order
+        (``epochs * ceil(N / batch_size)`` entries when training runs to the end).
 
     Taught in notebook 04; used in notebooks 05 and 06.
     """
@@ -308,6 +313,7 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
         X_acc, y_acc = X_train, y_train
 
     history = {"loss": [], "train_acc": [], "val_acc": [], "lr": []}
+    step_losses = history.setdefault("step_loss", []) if record_steps else None
     verbose = bool(verbose) and not os.environ.get("COURSE_GRADING")
     bar = tqdm(range(epochs), desc="epochs", unit="epoch", disable=not verbose)
     for epoch in bar:
@@ -320,8 +326,11 @@ def train(model, X_train, y_train, X_val=None, y_val=None, *, optimizer="sgd",
         for X_batch, y_batch in iterate_minibatches(X_train, y_train, batch_size, rng):
             if augment is not None:
                 X_batch = augment(X_batch, rng)
-            total += step(X_batch, y_batch)
+            loss = step(X_batch, y_batch)
+            total += loss
             steps += 1
+            if step_losses is not None:
+                step_losses.append(float(loss))
 
         if configs:
             lr = float(next(iter(configs.values())).get("learning_rate", lr))

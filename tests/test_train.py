@@ -126,6 +126,34 @@ def test_history_loss_is_mean_of_minibatch_losses(n, batch_size, steps):
                                [np.mean(losses[:steps]), np.mean(losses[steps:])], rtol=1e-12)
 
 
+@pytest.mark.parametrize("n, batch_size, steps", [(50, 20, 3), (30, 64, 1)])
+def test_record_steps_keeps_every_minibatch_loss_in_order(n, batch_size, steps):
+    X, y = separable_data(np.random.default_rng(10), n=n)
+    model = SoftmaxRegression(2, 3)
+    losses = []
+    original = model.loss
+
+    def loss(Xb, yb):
+        value, grads = original(Xb, yb)
+        losses.append(value)
+        return value, grads
+
+    model.loss = loss
+    history = train(model, X, y, optim_config={"learning_rate": 0.5}, epochs=3,
+                    batch_size=batch_size, rng=np.random.default_rng(0), record_steps=True,
+                    verbose=False)
+    assert history["step_loss"] == [float(v) for v in losses]
+    assert len(history["step_loss"]) == 3 * steps
+    assert all(isinstance(v, float) for v in history["step_loss"])
+    np.testing.assert_allclose(history["loss"], np.mean(np.reshape(losses, (3, steps)), axis=1),
+                               rtol=1e-12)
+    # off by default, and recording changes nothing else
+    again = train(SoftmaxRegression(2, 3), X, y, optim_config={"learning_rate": 0.5}, epochs=3,
+                  batch_size=batch_size, rng=np.random.default_rng(0), verbose=False)
+    assert "step_loss" not in again
+    assert again == {k: v for k, v in history.items() if k != "step_loss"}
+
+
 def test_train_without_validation_data_and_other_optimizers():
     X, y = separable_data(np.random.default_rng(1), n=100)
     for name in optim.OPTIMIZERS:
@@ -442,12 +470,15 @@ def test_in_place_path_follows_the_pure_trajectory(name, case, dtype, tol):
         history = train(model, X[:100], y[:100], X[100:], y[100:], optimizer=update,
                         optim_config={"learning_rate": LEARNING_RATES[name]}, epochs=4,
                         batch_size=16, rng=np.random.default_rng(22), verbose=False,
-                        lr_schedule=lambda e: LEARNING_RATES[name] * 0.7 ** e)
+                        lr_schedule=lambda e: LEARNING_RATES[name] * 0.7 ** e, record_steps=True)
         same_arrays = all(model.params[k] is arrays[k] for k in arrays)
         results.append((history, model, same_arrays))
     (fast, fast_model, in_place), (pure, pure_model, pure_in_place) = results
     assert in_place and not pure_in_place  # one path each, as intended
     np.testing.assert_allclose(fast["loss"], pure["loss"], rtol=tol)
+    assert len(fast["step_loss"]) == len(pure["step_loss"]) == 4 * 7  # ceil(100 / 16) per epoch
+    # atol: a separable problem drives single mini-batch losses towards 0
+    np.testing.assert_allclose(fast["step_loss"], pure["step_loss"], rtol=tol, atol=tol)
     assert fast["lr"] == pure["lr"]
     np.testing.assert_allclose(fast["val_acc"], pure["val_acc"], atol=1 / 50)
     # atol: a bias followed by batch norm has gradient 0 and holds rounding noise only

@@ -112,7 +112,7 @@ def check_ewa(student_ewa):
             want = optim.ewa(values, beta, bias_correction=corrected)
             check_array(f"ewa on a hidden sequence of length {length} (beta={beta}, "
                         f"bias_correction={corrected})", got, want, rtol=1e-8, atol=1e-10,
-                        hint="v_0 = 0, v_t = beta v_{t-1} + (1 - beta) theta_t, corrected by "
+                        hint="a_0 = 0, a_t = beta a_{t-1} + (1 - beta) theta_t, corrected by "
                              "1 - beta**t with t from 1.")
 
 
@@ -141,7 +141,9 @@ def check_nesterov(student_nesterov):
               {"learning_rate": 1e-3, "momentum": 0.99}]
 
     _check_optimizer(student_nesterov, optim.nesterov, "nesterov", hypers, ("velocity",),
-                     "v_prev = v; v = mu * v - lr * dw; w = w - mu * v_prev + (1 + mu) * v.")
+                     "the velocity follows momentum's rule, and the returned w must be the next "
+                     "look-ahead point (where momentum's weights land plus mu times the new velocity), "
+                     "expressed through the w received and the velocities before and after the call.")
 
 
 def check_rmsprop(student_rmsprop):
@@ -234,7 +236,7 @@ BUGS = [
     Bug("ewa_no_bias_correction", "ewa",
         "averages[t - 1] = v / (1.0 - beta**t) if bias_correction else v",
         "averages[t - 1] = v",
-        "The averages are never bias-corrected: divide v_t by (1 - beta**t) when bias_correction is True."),
+        "The averages are never bias-corrected: divide a_t by (1 - beta**t) when bias_correction is True."),
     Bug("ewa_always_corrected", "ewa",
         "averages[t - 1] = v / (1.0 - beta**t) if bias_correction else v",
         "averages[t - 1] = v / (1.0 - beta**t)",
@@ -287,7 +289,8 @@ BUGS = [
     # nesterov
     Bug("nesterov_plain_momentum", "nesterov",
         'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w + v, config',
-        "This is ordinary momentum: Nesterov's rewritten update is w - mu * v_prev + (1 + mu) * v."),
+        "This is ordinary momentum's step: the stored w is the look-ahead point, so the returned w must "
+        "also include the inertial move mu * v that the next call looks ahead by."),
     Bug("nesterov_one_minus_mu", "nesterov",
         'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w - mu * v_prev + (1.0 - mu) * v, config',
         "The new velocity is weighted by (1 + mu), not (1 - mu)."),
@@ -297,7 +300,8 @@ BUGS = [
         "v_prev must be the velocity before this update; you overwrote it with the new velocity."),
     Bug("nesterov_v_prev_sign", "nesterov",
         'return w - mu * v_prev + (1.0 + mu) * v, config', 'return w + mu * v_prev + (1.0 + mu) * v, config',
-        "The mu * v_prev term has the wrong sign: w - mu * v_prev + (1 + mu) * v."),
+        "The mu * v_prev term has the wrong sign: the w received already includes the look-ahead move "
+        "mu * v_prev, which the update must take back out."),
     Bug("nesterov_velocity_not_stored", "nesterov",
         '    config["velocity"] = v\n', "",
         "The velocity is not stored in config, so every call starts from zero velocity."),
