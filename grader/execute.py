@@ -25,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import psutil
+import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -470,9 +471,16 @@ class KernelTransport:
         msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=True)
         cpu0, wall0 = self.cpu_used(), time.monotonic()
         interrupted = None
+        # wake on the reply or on a callback request, whichever comes first: a training loop
+        # graded with references asks for hundreds of callbacks, each waiting a whole poll
+        # period before (10 of the 16 s that grading notebook 01 took)
+        poller = zmq.asyncio.Poller()
+        for channel in (kc.shell_channel, kc.stdin_channel):
+            poller.register(channel.socket, zmq.POLLIN)
         while True:
+            await poller.poll(50)
             try:
-                reply = await kc.get_shell_msg(timeout=0.05)
+                reply = await kc.get_shell_msg(timeout=0)
                 if reply.get("parent_header", {}).get("msg_id") == msg_id:
                     break
             except queue.Empty:
