@@ -31,7 +31,9 @@ import numpy as np
 MAX_ITEMS = 10_000  # longest iterator or container read from a student's answer
 MAX_STR = 10_000
 MAX_MESSAGE_BYTES = 512 << 20  # one request or reply: its files and its arrays uncompressed
+MAX_JSON_BYTES = 16 << 20  # its JSON part (MAX_ITEMS and MAX_STR make more of it useless)
 ARRAY_KINDS = "biufc"  # bool, integers, floats, complex: nothing that needs pickles
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")
 
 
 class Codec:
@@ -130,16 +132,18 @@ class Codec:
         if t == "str":
             return str(node["v"])[:MAX_STR]
         if t == "scalar":
-            return self._array(node["k"]).astype(np.dtype(node["dtype"]))[()]
+            return self._array(node["k"]).astype(plain_dtype(node["dtype"]))[()]
         if t == "arr":
             return self._array(node["k"])
         if t == "dtype":
-            dtype = np.dtype(str(node["v"]))
+            dtype = plain_dtype(node["v"])
             return dtype.type if node.get("type") else dtype
         if t == "pytype":
             return {"float": float, "int": int, "bool": bool, "complex": complex}[node["v"]]
         if t == "rng":
             state = node["state"]
+            if state.get("bit_generator") not in BIT_GENERATORS:
+                raise ValueError("a random generator of an unknown kind")
             rng = np.random.Generator(getattr(np.random, state["bit_generator"])())
             rng.bit_generator.state = state
             return rng
@@ -159,6 +163,15 @@ class Codec:
         if not isinstance(arr, np.ndarray) or arr.dtype.kind not in ARRAY_KINDS:
             raise ValueError("an array of an unsupported type")
         return np.array(arr, copy=True)
+
+
+def plain_dtype(text) -> np.dtype:
+    """The dtype ``text`` names, if it is one number type: no subarray dtype such as
+    ``(16000, 16000)<f8``, whose scalar would be a 2 GB array, no fields, no objects."""
+    dtype = np.dtype(str(text))
+    if dtype.kind not in ARRAY_KINDS or dtype.shape != () or dtype.names is not None:
+        raise ValueError(f"an unsupported dtype {str(text)[:40]!r}")
+    return dtype
 
 
 def _jsonable_state(state):
@@ -226,9 +239,10 @@ def write_message(stem: Path, message: dict, arrays: dict) -> None:
 
 
 def read_message(stem: Path, max_bytes: int = MAX_MESSAGE_BYTES) -> tuple[dict, dict]:
-    """The message at ``stem`` as (JSON, arrays); refuses pickles, links, FIFOs and messages
-    whose files or arrays (uncompressed, as their headers declare) exceed ``max_bytes``."""
-    with _own_file(f"{stem}.json", max_bytes) as f:
+    """The message at ``stem`` as (JSON, arrays); refuses pickles, links, FIFOs, JSON of more
+    than MAX_JSON_BYTES and arrays (uncompressed, as their headers declare) of more than
+    ``max_bytes``."""
+    with _own_file(f"{stem}.json", min(max_bytes, MAX_JSON_BYTES)) as f:
         message = json.loads(f.read())
     with _own_file(f"{stem}.npz", max_bytes) as f, np.load(f, allow_pickle=False) as npz:
         declared = sum(info.file_size for info in npz.zip.infolist())

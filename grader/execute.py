@@ -12,6 +12,7 @@ which runs that exercise's hidden check in its own process through a :class:`Ker
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import os
@@ -446,11 +447,23 @@ class KernelTransport:
         self.count += 1
         stem = self.channel / f"req-{os.urandom(6).hex()}"
         agent.write_message(stem, message, arrays)
-        run_sync(self._serve)(f"__grader__.serve({stem.name[4:]!r})", callback)
         try:
-            return agent.read_message(self.channel / f"rep-{stem.name[4:]}")
-        except Exception as exc:   # no usable reply: the kernel's side of the channel broke
-            return {"raised": f"no answer came back from the kernel ({type(exc).__name__})"}, {}
+            run_sync(self._serve)(f"__grader__.serve({stem.name[4:]!r})", callback)
+            try:
+                return agent.read_message(self.channel / f"rep-{stem.name[4:]}")
+            except Exception as exc:   # no usable reply: the kernel's side of the channel broke
+                return {"raised": f"no answer came back from the kernel ({type(exc).__name__})"}, {}
+        finally:
+            self._clear_channel()
+
+    def _clear_channel(self) -> None:
+        """Delete the messages of a finished request (they would count against the kernel's
+        disk quota: 101 MB of the 512 MB for notebook 06's reference)."""
+        with os.scandir(self.channel) as entries:
+            for entry in entries:
+                if entry.name.startswith(("req-", "rep-", "cb-", "recb-")):
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
 
     def _install_agent(self) -> None:
         self.channel.mkdir(parents=True, exist_ok=True)

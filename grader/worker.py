@@ -23,6 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
+import psutil
 
 from . import config, registry
 from .config import Limits
@@ -196,7 +197,8 @@ def run_job(job: dict, on_verdict=None) -> dict:
     source_nb = nbformat.read(job["source"], as_version=4)
     limits = Limits(**job["limits"])
     verdicts: dict = {}
-    tmp = Path(tempfile.mkdtemp(prefix="grader-run-")).resolve()
+    _remove_abandoned_runs()
+    tmp = Path(tempfile.mkdtemp(prefix=f"grader-run-{os.getpid()}-")).resolve()
     try:
         cwd, home = tmp / "work", tmp / "home"
         for d in (cwd, home, tmp / "channel"):   # the sandboxed kernel may write these only
@@ -220,6 +222,15 @@ def run_job(job: dict, on_verdict=None) -> dict:
         "flags": _integrity_flags(nb, source_nb),
         "seconds": time.monotonic() - started,
     }
+
+
+def _remove_abandoned_runs() -> None:
+    """Delete the run folders of grading processes that no longer exist (a worker killed in
+    the middle of a notebook never reaches its own clean-up): ``grader-run-<pid>-*``."""
+    for folder in Path(tempfile.gettempdir()).glob("grader-run-*-*"):
+        pid = folder.name.split("-")[2]
+        if pid.isdigit() and not psutil.pid_exists(int(pid)):
+            remove_tree(folder)
 
 
 def limits_dict(limits: Limits) -> dict:

@@ -5,6 +5,7 @@ copied arrays); the last tests drive a real kernel through ``execute_notebook``.
 """
 
 import json
+import os
 
 import nbformat
 import numpy as np
@@ -265,6 +266,8 @@ def test_checks_against_a_real_kernel(tmp_path, body, passed, status):
     assert not any(o.output_type == "error" for o in nb.cells[2].get("outputs", [])), (
         "the cell after the grade cell did not run"
     )
+    # each request's messages are deleted once answered: they would eat the kernel's disk quota
+    assert sorted(p.name for p in (tmp_path / "channel").iterdir()) == ["agent.py"]
 
 
 def test_proxy_cannot_be_sent_back():
@@ -399,3 +402,55 @@ def test_the_disk_quota_counts_empty_files():
             open(f"{tmp}/{i}", "w").close()
         assert _disk_usage(tmp) >= 3000 * BLOCK
         assert _disk_usage(tmp, stop_above=100 * BLOCK) <= 101 * BLOCK
+
+
+def test_the_codec_refuses_what_would_run_or_allocate_in_the_grader(tmp_path):
+    """Red team: a reply's scalar of dtype '(16000,16000)<f8' became a 1.9 GB array in the
+    grader per node; an rng node named any function of np.random ('test' ran pytest in the
+    grader); a 198 MB JSON reply took gigabytes to parse."""
+    codec = agent.Codec({"a0": np.array(1.0)})
+    for node in ({"t": "scalar", "dtype": "(3000,3000)<f8", "k": "a0"},
+                 {"t": "dtype", "v": "(3000,3000)<f8"},
+                 {"t": "dtype", "v": "O"},
+                 {"t": "rng", "state": {"bit_generator": "test"}}):
+        with pytest.raises(ValueError):
+            codec.decode(node)
+    assert codec.decode({"t": "scalar", "dtype": "<f4", "k": "a0"}).dtype == np.float32
+    state = agent.Codec().encode(np.random.default_rng(3))
+    assert codec.decode(state).random() == np.random.default_rng(3).random()
+
+    agent.write_message(tmp_path / "rep-1", {"out": [{}] * (6 << 20)}, {})   # 24 MB of JSON
+    with pytest.raises(ValueError, match="at most 16 MB"):
+        agent.read_message(tmp_path / "rep-1")
+
+
+def test_a_list_answer_has_the_dtype_numpy_gives_it():
+    """Red team: float64 results returned with .tolist() passed a check that requires float32."""
+    from grader.exercises.common import check_array as graded_check_array
+
+    want = np.array([1.0, 2.0], np.float32)
+    graded_check_array("w", want.copy(), want)
+    for answer in ([1.0, 2.0], (1.0, 2.0), np.array([1.0, 2.0])):
+        with pytest.raises(AssertionError, match="dtype float64"):
+            graded_check_array("w", answer, want)
+    graded_check_array("w", [1.0, 2.0], want.astype(np.float64))
+
+
+def test_run_folders_of_dead_workers_are_removed():
+    """Red team: a worker killed mid-notebook left its run folder (the student's notebook) in
+    /tmp; the next job of any worker removes folders whose process is gone."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from grader.worker import _remove_abandoned_runs
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    gone = Path(tempfile.mkdtemp(prefix=f"grader-run-{dead.pid}-"))
+    mine = Path(tempfile.mkdtemp(prefix=f"grader-run-{os.getpid()}-"))
+    (gone / "work").mkdir()
+    try:
+        _remove_abandoned_runs()
+        assert not gone.exists() and mine.exists()
+    finally:
+        mine.rmdir()
