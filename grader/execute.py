@@ -125,6 +125,8 @@ class _Client(NotebookClient):
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
+        if msg.get("msg_type") == "error":   # the kernel writes these too: a 500 MB message
+            _shorten_error(content)
         size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
         used = self._used.get(cell_index, 0) + size
         self._used[cell_index] = used
@@ -134,6 +136,13 @@ class _Client(NotebookClient):
                                                    text="\n[output truncated by the grader]\n"))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+def _shorten_error(content: dict, chars: int = 2000, lines: int = 30) -> None:
+    """An error output at most ``chars`` per field and the last ``lines`` traceback lines."""
+    content["ename"] = str(content.get("ename", ""))[:chars]
+    content["evalue"] = str(content.get("evalue", ""))[:chars]
+    content["traceback"] = [str(line)[:chars] for line in list(content.get("traceback", []))[-lines:]]
 
 
 def _disk_usage(folder: Path, stop_above: float = float("inf")) -> int:

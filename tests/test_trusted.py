@@ -454,3 +454,16 @@ def test_run_folders_of_dead_workers_are_removed():
         assert not gone.exists() and mine.exists()
     finally:
         mine.rmdir()
+
+
+@pytest.mark.slow
+def test_an_error_message_is_shortened_like_any_output(tmp_path):
+    """First red team: the output cap ignored error messages (a 560 MB autograded notebook)."""
+    nb = _kernel_notebook("def f(x):\n    return 2 * x")
+    nb.cells[2].source = "raise ValueError('x' * 50_000_000)"
+    (tmp_path / "home").mkdir()
+    executed, _ = execute_notebook(nb, tmp_path, config.Limits(cell_timeout=60, notebook_timeout=120),
+                                   kernel_env(tmp_path / "home"))
+    error = executed.cells[2].outputs[-1]
+    assert error.output_type == "error" and error.ename == "ValueError"
+    assert len(json.dumps(error)) < 100_000
