@@ -106,12 +106,9 @@ def test_train_lowers_loss_on_separable_problem():
     assert model.loss_calls == 5 * 7  # ceil(200 / 32) steps per epoch, partial batch included
 
 
-@pytest.mark.parametrize("n, batch_size, steps", [(50, 20, 3), (30, 64, 1)])
-def test_history_loss_is_mean_of_minibatch_losses(n, batch_size, steps):
-    X, y = separable_data(np.random.default_rng(10), n=n)
-    model = SoftmaxRegression(2, 3)
-    losses = []
-    original = model.loss
+def record_losses(model) -> list:
+    """The list that every later ``model.loss`` call appends its loss to."""
+    losses, original = [], model.loss
 
     def loss(Xb, yb):
         value, grads = original(Xb, yb)
@@ -119,6 +116,14 @@ def test_history_loss_is_mean_of_minibatch_losses(n, batch_size, steps):
         return value, grads
 
     model.loss = loss
+    return losses
+
+
+@pytest.mark.parametrize("n, batch_size, steps", [(50, 20, 3), (30, 64, 1)])
+def test_history_loss_is_mean_of_minibatch_losses(n, batch_size, steps):
+    X, y = separable_data(np.random.default_rng(10), n=n)
+    model = SoftmaxRegression(2, 3)
+    losses = record_losses(model)
     history = train(model, X, y, optim_config={"learning_rate": 0.5}, epochs=2,
                     batch_size=batch_size, rng=np.random.default_rng(0), verbose=False)
     assert len(losses) == 2 * steps  # ceil(n / batch_size) per epoch, partial batch included
@@ -130,15 +135,7 @@ def test_history_loss_is_mean_of_minibatch_losses(n, batch_size, steps):
 def test_record_steps_keeps_every_minibatch_loss_in_order(n, batch_size, steps):
     X, y = separable_data(np.random.default_rng(10), n=n)
     model = SoftmaxRegression(2, 3)
-    losses = []
-    original = model.loss
-
-    def loss(Xb, yb):
-        value, grads = original(Xb, yb)
-        losses.append(value)
-        return value, grads
-
-    model.loss = loss
+    losses = record_losses(model)
     history = train(model, X, y, optim_config={"learning_rate": 0.5}, epochs=3,
                     batch_size=batch_size, rng=np.random.default_rng(0), record_steps=True,
                     verbose=False)
