@@ -96,13 +96,17 @@ def _grades(work):
     return {(r["student"], c["grade_id"]): c["points"] for r in records.all_results(work) for c in r["cells"]}
 
 
+def _autograde_argv(source, subs, workdir) -> list:
+    """``python -m grader autograde`` of the fixture class ``subs`` into ``workdir``, two jobs."""
+    return [sys.executable, "-m", "grader", "--workdir", str(workdir), "--source-dir", str(source),
+            "autograde", FIX, str(subs), "--jobs", "2", "--no-progress", "--cell-timeout", "20"]
+
+
 def test_sigkilled_run_resumes_to_the_same_grades(tmp_path, source):
     kinds = ["correct", "wrong", "exception", "untouched", "syntax_error", "correct"]
     tree(tmp_path / "subs", {f"s{i}": k for i, k in enumerate(kinds)})
-    cmd = [sys.executable, "-m", "grader", "--source-dir", str(source), "autograde", FIX, str(tmp_path / "subs"),
-           "--jobs", "2", "--no-progress", "--cell-timeout", "20"]
     killed = tmp_path / "killed"
-    proc = subprocess.Popen(cmd[:3] + ["--workdir", str(killed)] + cmd[3:], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(_autograde_argv(source, tmp_path / "subs", killed), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     deadline = time.time() + 600   # a loaded machine takes minutes for the first record
     results = killed / "results" / FIX
@@ -116,9 +120,9 @@ def test_sigkilled_run_resumes_to_the_same_grades(tmp_path, source):
     gone, alive = psutil.wait_procs(family, timeout=15)
     assert not alive, f"orphaned grading processes: {alive}"
     # resume, then grade the same class without interruption elsewhere
-    assert subprocess.run(cmd[:3] + ["--workdir", str(killed)] + cmd[3:], capture_output=True).returncode == 0
+    assert subprocess.run(_autograde_argv(source, tmp_path / "subs", killed), capture_output=True).returncode == 0
     clean = tmp_path / "clean"
-    assert subprocess.run(cmd[:3] + ["--workdir", str(clean)] + cmd[3:], capture_output=True).returncode == 0
+    assert subprocess.run(_autograde_argv(source, tmp_path / "subs", clean), capture_output=True).returncode == 0
     assert _grades(killed) == _grades(clean) and len(_grades(clean)) == 3 * len(kinds)
     with Gradebook(config.db_url(killed), config.COURSE_ID) as gb:
         subs = gb.find_assignment(FIX).submissions
@@ -137,10 +141,8 @@ def test_a_sigkilled_worker_loses_nothing(tmp_path, source):
     and the run ends with the grades of an undisturbed run."""
     kinds = ["correct", "wrong", "exception", "untouched", "correct", "wrong"]
     tree(tmp_path / "subs", {f"s{i}": k for i, k in enumerate(kinds)})
-    cmd = [sys.executable, "-m", "grader", "--source-dir", str(source), "autograde", FIX, str(tmp_path / "subs"),
-           "--jobs", "2", "--no-progress", "--cell-timeout", "20"]
     hit = tmp_path / "hit"
-    proc = subprocess.Popen(cmd[:3] + ["--workdir", str(hit)] + cmd[3:], stdout=subprocess.PIPE,
+    proc = subprocess.Popen(_autograde_argv(source, tmp_path / "subs", hit), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 600
     busy = []
@@ -153,7 +155,7 @@ def test_a_sigkilled_worker_loses_nothing(tmp_path, source):
     assert proc.returncode == 0, out
     assert "SKIPPED" not in out and "worker lost" not in out, out
     clean = tmp_path / "clean"
-    assert subprocess.run(cmd[:3] + ["--workdir", str(clean)] + cmd[3:], capture_output=True).returncode == 0
+    assert subprocess.run(_autograde_argv(source, tmp_path / "subs", clean), capture_output=True).returncode == 0
     assert _grades(hit) == _grades(clean) and len(_grades(clean)) == 3 * len(kinds)
 
 
