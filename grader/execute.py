@@ -160,10 +160,30 @@ def _disk_usage(folder: Path, stop_above: float = float("inf")) -> int:
     return used
 
 
+def _process_tree(root: psutil.Process) -> list:
+    """``root`` and its descendants (finding them reads the whole of /proc: a few ms)."""
+    return [root] + root.children(recursive=True)
+
+
+def _tree_cpu_seconds(procs) -> float:
+    """CPU seconds of ``procs`` and of the children they have reaped: a process that forks
+    workers which exit still pays for what they computed."""
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
 class _Watchdog(threading.Thread):
     """Kills the kernel's process tree when its resident memory exceeds ``limit_bytes`` (0: no
     limit), or, every second, when the files it added to ``folder`` take more than
-    ``disk_bytes``. ``reason`` says which (OUT_OF_MEMORY, DISK_QUOTA) or is None."""
+    ``disk_bytes``. ``reason`` says which (OUT_OF_MEMORY, DISK_QUOTA) or is None. ``procs`` is
+    the tree as last seen (every 0.1 s), for the CPU meter to read without scanning /proc again.
+    """
 
     def __init__(self, pid: int, limit_bytes: int, folder: Path | None = None, disk_bytes: int = 0):
         super().__init__(daemon=True)
@@ -171,17 +191,20 @@ class _Watchdog(threading.Thread):
         self.folder, self.disk = (folder, disk_bytes) if folder and disk_bytes else (None, 0)
         self.baseline = _disk_usage(self.folder) if self.folder else 0
         self._stop_event = threading.Event()
+        try:
+            self.root = psutil.Process(pid)
+            self.procs = _process_tree(self.root)
+        except psutil.Error:   # the kernel is already gone
+            self.root, self.procs = None, []
 
     def run(self):
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.Error:
+        if self.root is None:
             return
         ticks = 0
         while not self._stop_event.wait(0.1):
             ticks += 1
             try:
-                procs = [root] + root.children(recursive=True)
+                self.procs = procs = _process_tree(self.root)
             except psutil.Error:   # the kernel is gone
                 return
             try:
@@ -292,19 +315,14 @@ class _Session:
         return KernelTransport(self, cpu_budget, channel)
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by the kernel's process tree."""
-        total = 0.0
+        """CPU time used so far by the kernel's process tree (the watchdog's view of it, at
+        most 0.1 s old, when one runs)."""
+        if self.watchdog is not None:
+            return _tree_cpu_seconds(self.watchdog.procs)
         try:
-            root = psutil.Process(self.pid)
-            for p in [root] + root.children(recursive=True):
-                try:
-                    times = p.cpu_times()
-                    total += times.user + times.system
-                except psutil.Error:
-                    pass
+            return _tree_cpu_seconds(_process_tree(psutil.Process(self.pid)))
         except psutil.Error:
-            pass
-        return total
+            return 0.0
 
     def run(self, cell, index, cpu_limit: float, wall_limit: float):
         """Execute one cell for at most ``cpu_limit`` CPU seconds of the kernel's process tree

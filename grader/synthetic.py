@@ -90,6 +90,10 @@ SCALE_BODIES = {
     "wrong": "return np.asarray(x) + k",
     "exception": "raise ValueError('student bug')",
     "infinite_loop": "while True:\n        pass",
+    # children that compute and exit, the parent only waiting: their CPU time is the kernel's
+    "forked_loop": "import os\n    while True:\n        pid = os.fork()\n        if pid == 0:\n"
+                   "            sum(range(3_000_000))\n            os._exit(0)\n"
+                   "        os.waitpid(pid, 0)",
     "sleep": "import time\n    time.sleep(10_000)",
     "memory_bomb": "blocks = []\n    while True:\n        blocks.append(np.ones(2_000_000))",
     "exit": "import os\n    os._exit(3)",

@@ -13,11 +13,10 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-import matplotlib.pyplot as plt
 import nbformat
 
 from grader import registry
@@ -114,7 +113,7 @@ def run_grade_cells(
         grade_id of every grade cell -> its :class:`CellOutcome`.
     """
     replace = replace or {}
-    matplotlib.use("Agg")
+    _headless_plots()
     namespace: dict = {"__name__": "__main__"}
     outcomes: dict[str, CellOutcome] = {}
     # With a mutation, only exercises whose cells use a name the mutation can reach are run;
@@ -140,8 +139,21 @@ def run_grade_cells(
             )
         elif error is not None and not meta.get("solution"):
             raise RuntimeError(f"setup cell failed: {error}")
-    plt.close("all")
+    _close_figures()
     return outcomes
+
+
+def _headless_plots() -> None:
+    """Figures the cells draw go nowhere (matplotlib is imported only when it is used here:
+    a grading worker that never diagnoses should not pay for it)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
+def _close_figures() -> None:
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
 
 
 def _run_cell(namespace: dict, source: str, name: str) -> str | None:
@@ -160,7 +172,7 @@ def solution_namespace(nb, replace: dict[str, str] | None = None) -> dict:
     Solution cells that raise (a bug may make one fail to define its function) are skipped.
     """
     replace = replace or {}
-    matplotlib.use("Agg")
+    _headless_plots()
     namespace: dict = {"__name__": "__main__"}
     for cell in graded_cells(nb):
         meta = nbgrader_meta(cell)
@@ -173,7 +185,7 @@ def solution_namespace(nb, replace: dict[str, str] | None = None) -> dict:
         except Exception:
             if not meta.get("solution"):
                 raise
-    plt.close("all")
+    _close_figures()
     return namespace
 
 
