@@ -72,11 +72,11 @@ class Burners:
     """Two processes that keep a CPU busy each, for as long as the ``with`` block runs.
 
     Each burner starts in a session of its own, as another user's job on a shared machine
-    runs. Linux with ``kernel.sched_autogroup_enabled=1`` (this machine, and most desktop and
-    server distributions) shares the CPU fairly between sessions, not processes: burners in
-    the benchmark's own session would compete only with the processes of that session (the
-    grading parent and its Dask workers) while kernels, which start sessions of their own,
-    escaped them, which made loaded figures neither realistic nor comparable.
+    runs. Linux with ``kernel.sched_autogroup_enabled=1`` (as on the course machine) shares the
+    CPU fairly between sessions, not processes: burners in the benchmark's own session would
+    compete only with the processes of that session (the grading parent and its Dask workers)
+    while kernels, which start sessions of their own, escaped them, which made loaded figures
+    neither realistic nor comparable.
     """
 
     def __init__(self, count=2):
