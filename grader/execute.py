@@ -187,7 +187,7 @@ class _Watchdog(threading.Thread):
 
     def __init__(self, pid: int, limit_bytes: int, folder: Path | None = None, disk_bytes: int = 0):
         super().__init__(daemon=True)
-        self.pid, self.limit, self.reason = pid, limit_bytes, None
+        self.limit, self.reason = limit_bytes, None
         self.folder, self.disk = (folder, disk_bytes) if folder and disk_bytes else (None, 0)
         self.baseline = _disk_usage(self.folder) if self.folder else 0
         self._stop_event = threading.Event()
@@ -295,7 +295,7 @@ class _Session:
     def kill(self) -> None:
         """SIGKILL the kernel and everything it started."""
         try:
-            procs = [psutil.Process(self.pid)] + psutil.Process(self.pid).children(recursive=True)
+            procs = _process_tree(psutil.Process(self.pid))
         except psutil.Error:
             procs = []
         _kill_tree(procs)
