@@ -9,9 +9,11 @@ grading it and saving the scores (nbgrader's SaveAutoGrades sets scores, never a
 from __future__ import annotations
 
 import ast
+import contextlib
 import logging
 import os
 import secrets
+import unittest.mock
 import warnings
 from pathlib import Path
 
@@ -26,6 +28,9 @@ from nbgrader.preprocessors import (
     OverwriteCells,
     OverwriteKernelspec,
     SaveAutoGrades,
+    overwritecells,
+    overwritekernelspec,
+    saveautogrades,
 )
 from nbgrader.utils import is_grade
 from tqdm import tqdm
@@ -110,22 +115,41 @@ def autograded_path(work: Path, student: str, assignment: str) -> Path:
     return Path(work) / "autograded" / student / assignment / f"{assignment}.ipynb"
 
 
-def save_to_gradebook(work: Path, record: dict, nb) -> None:
-    """Record a graded submission in nbgrader's gradebook: nbgrader's SaveAutoGrades stores the
-    executed notebook's cells, then every grade cell's score is set from our record (the
-    trusted verdicts), whatever the outputs say. Idempotent."""
+@contextlib.contextmanager
+def run_gradebook(work: Path):
+    """The gradebook of ``work``, opened once for a whole run and shared with nbgrader's
+    preprocessors (OverwriteCells, OverwriteKernelspec, SaveAutoGrades). Each of them opens the
+    gradebook afresh for every notebook (a new engine: table checks, the course row, every query
+    compiled again), five opens per submission with ours: while the run lasts, their
+    ``Gradebook(db_url)`` of this gradebook returns this one. Closing it between notebooks, as
+    they do, only ends its session; the next use reconnects."""
+    url = config.db_url(work)
+    gb = Gradebook(url, config.COURSE_ID)
+
+    def shared(db_url, *args, **kwargs):
+        return gb if db_url == url and not (args or kwargs) else Gradebook(db_url, *args, **kwargs)
+
+    with contextlib.ExitStack() as stack:
+        for module in (overwritecells, overwritekernelspec, saveautogrades):
+            stack.enter_context(unittest.mock.patch.object(module, "Gradebook", shared))
+        stack.callback(gb.close)
+        yield gb
+
+
+def save_to_gradebook(gb: Gradebook, work: Path, record: dict, nb) -> None:
+    """Record a graded submission in nbgrader's gradebook ``gb`` (:func:`run_gradebook`):
+    nbgrader's SaveAutoGrades stores the executed notebook's cells, then every grade cell's
+    score is set from our record (the trusted verdicts), whatever the outputs say. Idempotent."""
     student, assignment = record["student"], record["assignment"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # SQLAlchemy "not in session" chatter from nbgrader's models
-        with Gradebook(config.db_url(work), config.COURSE_ID) as gb:
-            gb.update_or_create_student(student)
-            gb.update_or_create_submission(assignment, student)
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student)
         SaveAutoGrades().preprocess(nb, _resources(work, student, assignment))
-        with Gradebook(config.db_url(work), config.COURSE_ID) as gb:
-            for cell in record["cells"]:
-                grade = gb.find_grade(cell["grade_id"], assignment, assignment, student)
-                grade.auto_score = cell["points"]
-            gb.db.commit()
+        for cell in record["cells"]:
+            grade = gb.find_grade(cell["grade_id"], assignment, assignment, student)
+            grade.auto_score = cell["points"]
+        gb.db.commit()
 
 
 def _annotate(nb, record: dict) -> None:
@@ -155,7 +179,7 @@ def disarm(nb) -> None:
     nb.metadata.pop("widgets", None)
 
 
-def _finish(work: Path, sub, key: str, out: dict) -> dict:
+def _finish(gb: Gradebook, work: Path, sub, key: str, out: dict) -> dict:
     nb = nbformat.reads(out["nb"], as_version=4)
     nb, _ = LimitOutput().preprocess(nb, {})
     disarm(nb)
@@ -164,18 +188,18 @@ def _finish(work: Path, sub, key: str, out: dict) -> dict:
     _annotate(nb, record)
     records.atomic_write(autograded_path(work, sub.student, sub.assignment), nbformat.writes(nb))
     records.write_result(work, record)          # 1. the grade is safe on disk
-    save_to_gradebook(work, record, nb)         # 2. nbgrader's gradebook
+    save_to_gradebook(gb, work, record, nb)     # 2. nbgrader's gradebook
     record["synced"] = True
     records.write_result(work, record)          # 3. both done
     return record
 
 
-def _resync(work: Path, record: dict) -> bool:
+def _resync(gb: Gradebook, work: Path, record: dict) -> bool:
     """Finish a record whose run died before the gradebook was written; False if impossible."""
     path = autograded_path(work, record["student"], record["assignment"])
     if not path.is_file():
         return False
-    save_to_gradebook(work, record, nbformat.read(str(path), as_version=4))
+    save_to_gradebook(gb, work, record, nbformat.read(str(path), as_version=4))
     record["synced"] = True
     records.write_result(work, record)
     return True
@@ -203,7 +227,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
     versions = {a: config.installed_version(*entries[a]) for a in assignments}   # version_hash
     results: dict[int, dict] = {}
     pending = []
-    with submissions.working_dir() as tmp:
+    with submissions.working_dir() as tmp, run_gradebook(work) as gb:
         subs = submissions.discover(submissions.unpack(Path(submissions_path), Path(tmp)), assignments, known)
         with_file = {(s.student, s.assignment) for s in subs if s.path is not None}
         for n, sub in enumerate(subs):
@@ -220,7 +244,7 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
             key = f"{sub.sha256()[:32]}:{versions[sub.assignment]}"
             old = records.read_result(work, sub.assignment, sub.student)
             if old and old.get("key") == key and old.get("status") == "graded":
-                if old.get("synced") or _resync(work, old):
+                if old.get("synced") or _resync(gb, work, old):
                     results[n] = old
                     continue
             pending.append((n, sub, key, nb))
@@ -243,12 +267,13 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
                     "source_nb": source.decode("utf-8"), "version": versions[sub.assignment],
                     "limits": limits_dict(limits), "secret": secret}
 
-        _run(pending, results, work, prepare, limits, progress, jobs=jobs, scheduler=scheduler)
+        _run(pending, results, work, prepare, limits, progress, gb=gb, jobs=jobs,
+             scheduler=scheduler)
         students.update_gradebook(work, subs, roster)
     return [results[n] for n in sorted(results)]
 
 
-def _run(pending, results, work, prepare, limits, progress, *, jobs, scheduler) -> None:
+def _run(pending, results, work, prepare, limits, progress, *, gb, jobs, scheduler) -> None:
     """Execute the pending submissions on the cluster (``grader.cluster``). Each is sanitized
     (``prepare``) and submitted while the workers already run earlier ones, and recorded as soon
     as it completes; a worker that dies, stops or wedges costs only the submission it holds."""
@@ -264,7 +289,7 @@ def _run(pending, results, work, prepare, limits, progress, *, jobs, scheduler) 
 
     def done(item, out):
         n, sub, key, _nb = item
-        results[n] = _finish(work, sub, key, out)
+        results[n] = _finish(gb, work, sub, key, out)
         bar.update(1)
 
     def on_problem(item, reason):

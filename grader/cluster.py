@@ -36,6 +36,20 @@ WEDGED_FACTOR = 3.0    # times the notebook's time limit a task may run before i
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler, and to wait for its first worker
 PROGRESS = "grader-progress"   # event topic: one message per decided exercise
 RESOURCE = "memory_mb"
+# Dask settings of every grading cluster: a lost worker's task is tried on one more worker only,
+# and the worker services that serve a dashboard (which grading does not start) stay quiet: the
+# statistical profiler samples each worker's stack every 10 ms, the event-loop check and the
+# system monitor poll every 20 and 500 ms (together two thirds of an idle cluster's CPU time)
+SETTINGS = {"distributed.scheduler.allowed-failures": 1,
+            "distributed.worker.profile.enabled": False,
+            "distributed.admin.tick.interval": "1s",
+            "distributed.admin.system-monitor.interval": "5s"}
+
+
+def settings_env() -> dict:
+    """:data:`SETTINGS` as the environment variables of ``dask scheduler`` and ``dask worker``."""
+    return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+            for key, value in SETTINGS.items()}
 
 
 class ClusterError(Exception):
@@ -51,7 +65,7 @@ def connect(jobs: int, scheduler: str | None, memory_mb: int):
         with client:
             yield client
         return
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    with dask.config.set(SETTINGS):
         cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                resources={RESOURCE: memory_mb}, memory_limit=0,
                                dashboard_address=None, silence_logs=logging.CRITICAL)

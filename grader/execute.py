@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import json
 import os
 import queue
 import re
@@ -35,8 +34,9 @@ from traitlets import Dict
 
 from . import agent
 from .config import Limits
+from .kernel import launcher_command
 from .registry import nbgrader_meta
-from .sandbox import PROBE_DIR, launcher_spec, note_host_uid, resident_limit_mb, tree_entries
+from .sandbox import PROBE_DIR, launcher_spec, note_started, resident_limit_mb, tree_entries
 from .trusted import CheckStopped
 
 # reasons recorded in the error output (ename) of a cell stopped by the grader
@@ -75,7 +75,7 @@ class LimitedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        return [sys.executable, "-m", "grader.kernel", json.dumps(self.launcher_spec), "--"] + cmd
+        return launcher_command(self.launcher_spec) + cmd
 
     @property
     def kernel_spec(self):
@@ -268,7 +268,7 @@ class _Session:
             (self.run_dir / "kernel").mkdir(exist_ok=True)   # the kernel sees subfolders only
             self.km.connection_file = str(self.run_dir / "kernel" / f"{name}.json")
             self.record = self.run_dir / PROBE_DIR / f"{name}.json"
-        self.sandboxed = bool(sandbox)
+        self.sandboxed, self.bwrap = bool(sandbox), (sandbox or {}).get("bwrap")
         self.km.launcher_spec = launcher_spec(limits, sandbox, name)
         self.km.kernel_env = env
         self.client = _Client(nb, km=self.km, allow_errors=True, shutdown_kernel="immediate",
@@ -284,7 +284,7 @@ class _Session:
         self._ctx.__enter__()
         self.pid = self.km.provisioner.pid
         if self.sandboxed:
-            note_host_uid(self.record, self.pid)
+            note_started(self.record, self.pid, self.bwrap)
         memory = resident_limit_mb(self.limits, self.sandboxed) * MB if self.limits.memory_mb else 0
         folder = self.run_dir if self.sandboxed else None
         if memory or folder:

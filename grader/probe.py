@@ -8,7 +8,7 @@ it, and ``exec``s the kernel. Every value is read from the running process (``/p
 ``getrlimit``, ``statvfs``), so the record shows what was applied rather than what was asked.
 Without a sandbox the launcher calls :func:`record` itself, so the record has the same form.
 The one thing the inside cannot know is its user id on the host (nested user namespaces map
-it through ids the sandbox cannot see): the grader adds that (``grader.sandbox.note_host_uid``).
+it through ids the sandbox cannot see): the grader adds that (``grader.sandbox.note_started``).
 
 Standard library only: it runs with ``-S`` in whatever the sandbox shows.
 """
@@ -101,6 +101,7 @@ def facts(context: dict) -> dict:
     mounts = _mounts()
     return {
         "sandbox": context.get("sandbox"),
+        "variant": context.get("variant"),   # which of the sandbox's command lines (0: strongest)
         "reason": context.get("reason"),
         "own_uid": bool(context.get("own_uid")),
         "namespaces": sorted(n for n, i in namespaces().items() if n in host and host[n] != i),

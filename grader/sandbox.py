@@ -34,6 +34,12 @@ Before the kernel starts, :mod:`grader.probe` runs inside and writes what is in 
 reads it for the grade record. Where bubblewrap is missing or cannot create namespaces (user
 namespaces disabled), the kernel runs without a sandbox and the record says so and why.
 
+The launcher tries its command lines (strongest first) with an empty Python before it starts
+the kernel in the first that works. A grading process that saw the strongest work (in a record
+it read before any student code ran, which says only which line worked) tells its later
+launchers so (``verified`` in the spec): they start the kernel in it without the trial run. A
+false claim could only name the strongest sandbox, which then fails to start; never a weaker one.
+
 Standard library only (the launcher may run under the system Python).
 """
 from __future__ import annotations
@@ -60,13 +66,22 @@ NAMESPACE_FIX = ("allow unprivileged user namespaces (sysctl kernel.unprivileged
 
 
 # ----------------------------------------------------------------------- the grader's side
+# bubblewrap's version by the ``bwrap`` of a box, once a kernel of this process got the strongest
+# sandbox with it
+_strongest_works: dict[str | None, str] = {}
+
+
 def launcher_spec(limits, box: dict | None = None, name: str = "kernel") -> dict:
-    """The JSON argument of ``python -m grader.kernel``: rlimits from ``limits``
-    (``grader.config.Limits``) and, when ``box`` is given, the sandbox.
+    """The JSON argument of ``grader.kernel``: rlimits from ``limits`` (``grader.config.Limits``)
+    and, when ``box`` is given, the sandbox.
 
     ``box`` keys: ``run_dir`` (the kernel's own folder, read-write), ``code`` (folders the kernel
     may import, read-only at their own paths), ``exclude`` (paths inside them to hide),
     optionally ``bwrap`` (the executable; default: found on PATH). ``name`` names the record.
+    The spec also names this Python's installation (the launcher runs without ``site``, which
+    is what would tell it) and, once a kernel of this process ran in the strongest sandbox
+    (:func:`note_started`), bubblewrap's version: later launchers go straight to that sandbox
+    instead of trying it out first.
     """
     address = limits.memory_mb + limits.address_headroom_mb if limits.memory_mb else 0
     spec = {"rlimits": {"address_space_mb": address, "file_size_mb": limits.disk_mb,
@@ -76,7 +91,10 @@ def launcher_spec(limits, box: dict | None = None, name: str = "kernel") -> dict
                            "code": [str(p) for p in box.get("code", ())],
                            "exclude": [str(p) for p in box.get("exclude", ())],
                            "tmpfs_mb": limits.tmpfs_mb, "record": f"{name}.json",
-                           "bwrap": box.get("bwrap")}
+                           "bwrap": box.get("bwrap"),
+                           "verified": _strongest_works.get(box.get("bwrap")),
+                           "python": [sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                      sys.base_exec_prefix]}
     return spec
 
 
@@ -88,10 +106,12 @@ def resident_limit_mb(limits, sandboxed: bool) -> int:
     return max(1, limits.memory_mb - 2 * limits.tmpfs_mb)
 
 
-def note_host_uid(record, pid: int) -> None:
-    """Add ``uid`` to a kernel's ``record`` file: the real user id the host sees the kernel run
-    as, read from the newest processes (those without children) of the tree under ``pid``, the
-    launcher (above the kernel, bwrap and its helpers may run as someone else)."""
+def note_started(record, pid: int, bwrap: str | None = None) -> None:
+    """After a sandboxed kernel started (no student code has run yet): add ``uid`` to its
+    ``record`` file, the real user id the host sees it run as, read from the newest processes
+    (those without children) of the tree under ``pid``, the launcher (above the kernel, bwrap
+    and its helpers may run as someone else); and remember whether it got the strongest sandbox
+    with the box's ``bwrap`` (:func:`launcher_spec`)."""
     import psutil
 
     try:
@@ -102,6 +122,8 @@ def note_host_uid(record, pid: int) -> None:
         return
     data["uid"] = uids.pop() if len(uids) == 1 else sorted(uids)
     Path(record).write_text(json.dumps(data))
+    if data.get("variant") == 0 and isinstance(data.get("sandbox"), str):
+        _strongest_works[bwrap] = data["sandbox"]
 
 
 def _records(run_dir) -> list[dict]:
@@ -141,6 +163,7 @@ class Plan:
     matplotlib: list[str] | None = None   # [shared cache, the kernel's own]: copied in the probe
     bwrap: str | None = None
     version: str | None = None
+    verified: bool = False        # the grader saw the strongest sandbox work: no trial run
     setpriv: str | None = None
     uid: int | None = None   # the kernel's own user id (grader running as root)
     problem: str | None = None    # why there can be no sandbox: the kernel runs without one
@@ -161,7 +184,8 @@ def plan(box: dict, env: dict) -> Plan:
              tmpfs_mb=box["tmpfs_mb"], code=[Path(c) for c in box["code"]],
              exclude=[Path(e) for e in box["exclude"]])
     data, shared = env.get("COURSE_DATA_DIR"), env.get("MPLCONFIGDIR")
-    python = (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)
+    python = box.get("python") or (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                   sys.base_exec_prefix)
     p.readonly = [Path(x) for x in python]
     if data and Path(data).is_dir():
         p.readonly.append(Path(data))
@@ -174,13 +198,15 @@ def plan(box: dict, env: dict) -> Plan:
     if not (p.bwrap and os.access(p.bwrap, os.X_OK)):
         p.problem = "bubblewrap (bwrap) is not installed; install it: apt-get install bubblewrap"
         return p
-    try:
-        out = subprocess.run([p.bwrap, "--version"], capture_output=True, text=True, timeout=30,
-                             check=False)
-        p.version = out.stdout.strip() or "bubblewrap"
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        p.problem = f"bubblewrap does not run: {exc}"
-        return p
+    p.verified, p.version = bool(box.get("verified")), box.get("verified")
+    if not p.verified:
+        try:
+            out = subprocess.run([p.bwrap, "--version"], capture_output=True, text=True,
+                                 timeout=30, check=False)
+            p.version = out.stdout.strip() or "bubblewrap"
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            p.problem = f"bubblewrap does not run: {exc}"
+            return p
     if os.geteuid() == 0:
         p.setpriv = _which("setpriv", env)
         if p.setpriv is None:
@@ -200,10 +226,11 @@ def enter(p: Plan, cmd: list[str], env: dict) -> None:
         if p.uid is not None:
             _give_kernel_folders(p)
         errors = []
-        for argv in _variants(p):
-            error = _preflight(argv)
+        variants = _variants(p)[:1] if p.verified else _variants(p)
+        for number, argv in enumerate(variants):
+            error = None if p.verified else _preflight(argv)
             if error is None:
-                context.update(sandbox=p.version, own_uid=p.uid is not None,
+                context.update(sandbox=p.version, variant=number, own_uid=p.uid is not None,
                                matplotlib=p.matplotlib)
                 inner = [sys.executable, "-I", "-S", "-c", Path(probe.__file__).read_text(),
                          str(_open_record(p)), json.dumps(context), "--"]

@@ -56,6 +56,30 @@ def test_two_workers_grade_like_a_serial_run(graded, tmp_path):
     assert {r["student"]: points(r) for r in serial} == {s: points(r) for s, r in recs.items()}
 
 
+def test_a_run_opens_the_gradebook_as_often_for_one_student_as_for_four(graded, tmp_path,
+                                                                        monkeypatch):
+    """One gradebook connection serves a whole run, nbgrader's preprocessors included (they
+    opened their own for every notebook: five opens per submission with ours)."""
+    src, subs, _, recs = graded
+    write_class(tmp_path / "one", {"alice": "correct"})
+    opened = []
+    real_init = Gradebook.__init__
+
+    def counted(self, *args, **kwargs):
+        opened.append(args[0] if args else kwargs.get("db_url"))
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Gradebook, "__init__", counted)
+    counts = []
+    for name, folder in (("one", tmp_path / "one"), ("four", subs)):
+        opened.clear()
+        again = autograde.autograde(synthetic.FIXTURE, folder, tmp_path / f"work-{name}", jobs=1,
+                                    limits=FAST, source_dir=src, progress=False)
+        counts.append(len(opened))
+    assert {r["student"]: points(r) for r in again} == {s: points(r) for s, r in recs.items()}
+    assert counts[0] == counts[1], counts
+
+
 def test_grading_through_a_separately_started_scheduler(graded, tmp_path):
     """--scheduler: the same class on a cluster the grader did not start grades the same."""
     from distributed import LocalCluster

@@ -22,6 +22,7 @@ import pytest
 
 from grader import config, sandbox
 from grader.execute import DISK_QUOTA, execute_notebook, kernel_env
+from grader.kernel import launcher_command
 
 REPO = config.REPO
 # what a grading kernel imports: a course/ folder (here the repository's own), nothing else
@@ -703,6 +704,65 @@ def test_as_root_with_bubblewrap_the_sandbox_engages():
     _, _, record = execute_in_run_dir(tiny_notebook("print(1)"))
     assert record["sandbox"], f"bubblewrap is installed but the sandbox did not engage: {record}"
     assert record["uid"] != 0 and record["own_uid"], record
+
+
+BWRAP_SHIM = """#!/bin/sh
+echo "$1" >> {log} 2>/dev/null
+exec {bwrap} "$@"
+"""
+
+
+def launch_with_logged_bwrap(tmp_path: Path, verified: str | None) -> tuple[list, dict]:
+    """Start a command in a sandbox through the launcher, with a ``bwrap`` that logs its calls
+    made outside the sandbox; (the logged first arguments, the kernel's record)."""
+    shim, log = tmp_path / "shim", tmp_path / "calls.log"
+    shim.mkdir(mode=0o755, exist_ok=True)
+    (shim / "bwrap").write_text(BWRAP_SHIM.format(log=log, bwrap=shutil.which("bwrap")))
+    (shim / "bwrap").chmod(0o755)
+    log.unlink(missing_ok=True)
+    run = make_run_dir()
+    try:   # the shim is code the sandbox shows: bwrap calls itself again inside, as root
+        box = {"run_dir": str(run), "code": [*CODE_PATHS, str(shim)], "exclude": [],
+               "bwrap": str(shim / "bwrap")}
+        spec = sandbox.launcher_spec(LIMITS, box, "logged")
+        spec["sandbox"]["verified"] = verified
+        out = subprocess.run(launcher_command(spec) + [sys.executable, "-c", "print('inside')"],
+                             cwd=run / "work", env=kernel_env(run / "home"), capture_output=True,
+                             text=True, timeout=120, check=False)
+        assert out.returncode == 0 and out.stdout.strip() == "inside", out.stderr
+        return log.read_text().split(), sandbox.enforced(run)
+    finally:
+        shutil.rmtree(run, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_once_the_strongest_sandbox_worked_the_launcher_skips_its_trial_run(tmp_path):
+    """A launcher asks bubblewrap for its version and tries the sandbox with an empty Python
+    before it starts the kernel in it; once the grading process saw the strongest sandbox work,
+    its later launchers start the kernel in that sandbox straight away."""
+    skip_without_bwrap()
+    calls, first = launch_with_logged_bwrap(tmp_path, verified=None)
+    assert calls[0] == "--version" and len(calls) == 3, calls   # version, trial, kernel
+    assert first["sandbox"].startswith("bubblewrap ") and first["variant"] == 0, first
+    calls, later = launch_with_logged_bwrap(tmp_path, verified=first["sandbox"])
+    assert len(calls) == 1 and calls[0] != "--version", calls
+    same = ("sandbox", "variant", "namespaces", "network", "user_namespaces", "own_uid", "rlimits")
+    assert {k: later[k] for k in same} == {k: first[k] for k in same}
+
+
+@pytest.mark.slow
+def test_a_grading_process_remembers_the_sandbox_that_worked():
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap is not installed")
+    box = {"run_dir": "/nonexistent", "code": CODE_PATHS}
+    sandbox._strongest_works.clear()
+    assert sandbox.launcher_spec(LIMITS, box)["sandbox"]["verified"] is None
+    _, _, record = execute_in_run_dir(tiny_notebook("print(1)"))
+    if record.get("variant") != 0:
+        pytest.skip(f"the strongest sandbox does not work here: {record}")
+    assert sandbox.launcher_spec(LIMITS, box)["sandbox"]["verified"] == record["sandbox"]
+    other = {**box, "bwrap": "/other/bwrap"}
+    assert sandbox.launcher_spec(LIMITS, other)["sandbox"]["verified"] is None
 
 
 @pytest.mark.slow
