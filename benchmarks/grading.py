@@ -2,13 +2,13 @@
 
 The same synthetic class (``grader.synthetic``: a three-exercise assignment with a
 demonstration cell that computes for about a second; correct, buggy and broken submissions)
-is graded three times in one run: by serial nbgrader, by ``python -m grader autograde --jobs N``
-(its own Dask LocalCluster) and with ``--scheduler`` on a separately started local Dask cluster
-(``dask scheduler`` and N ``dask worker`` processes); the grades must be identical. All of
-it runs twice: on the machine as it is, then while two CPU-burning processes started here run.
-Prints one line per run, ``BENCH_GRADING notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader
-time / our time> dask_overhead=<--scheduler time / --jobs time> burners=<0 or 2>
-load=<1-minute load average at the start>``.
+is graded three ways in one run, each twice in mirrored order: by serial nbgrader, by ``python -m
+grader autograde --jobs N`` (its own Dask LocalCluster) and with ``--scheduler`` on a separately
+started local Dask cluster (``dask scheduler`` and N ``dask worker`` processes); the grades must
+be identical. The whole comparison runs on the machine as it is, then while two CPU-burning
+processes started here run. Prints one line for each, ``BENCH_GRADING
+notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader time / our time> dask_overhead=<--scheduler
+time / --jobs time> burners=<0 or 2> load=<1-minute load average at the start>``.
 
 Run alone: ``.venv/bin/python benchmarks/grading.py [--students 40] [--jobs 2]``.
 """
@@ -122,6 +122,11 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
                       verbose: bool = True, burners: int = 0) -> dict:
     """Grade one synthetic class with serial nbgrader and with our grader; compare.
 
+    Each way runs twice, in mirrored order (nbgrader, ``--jobs``, ``--scheduler``, then the
+    same backwards), and its time is the mean of its two runs: on a shared machine whose speed
+    drifts during the minutes a benchmark takes, a drift that is steady over the run then
+    weighs on every way alike instead of on whichever ran last.
+
     Parameters
     ----------
     n_students : int
@@ -137,16 +142,18 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
     -------
     dict
         ``notebooks``, ``nbgrader_seconds``, ``grader_seconds``, ``scheduler_seconds`` (through
-        ``--scheduler`` to a separately started cluster of ``jobs`` workers),
-        ``notebooks_per_min`` (ours), ``nbgrader_notebooks_per_min``, ``speedup_vs_nbgrader``,
-        ``dask_overhead`` (scheduler_seconds / grader_seconds), ``identical`` (True; an
-        ``AssertionError`` is raised otherwise).
+        ``--scheduler`` to a separately started cluster of ``jobs`` workers), each the mean of
+        two runs, ``runs`` (every run's seconds by way), ``notebooks_per_min`` (ours),
+        ``nbgrader_notebooks_per_min``, ``speedup_vs_nbgrader``, ``dask_overhead``
+        (scheduler_seconds / grader_seconds), ``identical`` (True; an ``AssertionError`` is
+        raised otherwise).
     """
     from grader import synthetic
 
     jobs = jobs or os.cpu_count() or 1
     load = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
+    runs: dict[str, list[float]] = {"nbgrader": [], "grader": [], "scheduler": []}
     try:
         root = tmp / "course"
         a = synthetic.FIXTURE
@@ -157,25 +164,46 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
             path.parent.mkdir(parents=True)
             nbformat.write(synthetic.fixture_submission(MIX[i % len(MIX)], work_seconds), str(path))
         _nbgrader(root, "generate_assignment", a, "--force")      # setup, not timed
+        source_db = tmp / "source-gradebook.db"
+        shutil.copy(root / "gradebook.db", source_db)
 
-        t0 = time.perf_counter()
-        _nbgrader(root, "autograde", a)
-        nbgrader_s = time.perf_counter() - t0
-        theirs = _nbgrader_grades(root, a, students)
+        def nbgrader_run(n):
+            shutil.copy(source_db, root / "gradebook.db")   # as generated: nothing graded yet
+            shutil.rmtree(root / "autograded", ignore_errors=True)
+            t0 = time.perf_counter()
+            _nbgrader(root, "autograde", a)
+            runs["nbgrader"].append(time.perf_counter() - t0)
+            theirs = _nbgrader_grades(root, a, students)
+            assert len(theirs) == 3 * n_students, f"nbgrader graded {len(theirs) // 3}/{n_students}"
+            return theirs
 
-        grader_s = _grade(root, tmp / "grader-work", a, "--jobs", str(jobs))
-        with dask_cluster(jobs) as address:
-            scheduler_s = _grade(root, tmp / "scheduler-work", a, "--scheduler", address)
-        assert len(theirs) == 3 * n_students, f"nbgrader graded {len(theirs) // 3} of {n_students}"
-        for work in ("grader-work", "scheduler-work"):
-            ours = _our_grades(tmp / work)
+        def grader_run(n):
+            work = tmp / f"grader-work-{n}"
+            runs["grader"].append(_grade(root, work, a, "--jobs", str(jobs)))
+            return _our_grades(work)
+
+        def scheduler_run(n):
+            work = tmp / f"scheduler-work-{n}"
+            with dask_cluster(jobs) as address:
+                runs["scheduler"].append(_grade(root, work, a, "--scheduler", address))
+            return _our_grades(work)
+
+        grades = {}
+        for n, run in enumerate([nbgrader_run, grader_run, scheduler_run,
+                                 scheduler_run, grader_run, nbgrader_run]):
+            grades[(run.__name__, n)] = run(n)
+        theirs = grades[("nbgrader_run", 0)]
+        for (way, n), ours in grades.items():
             diff = {k: (theirs.get(k), ours.get(k))
                     for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
-            assert not diff, f"grades differ (nbgrader, {work}): {sorted(diff.items())[:5]}"
+            assert not diff, f"grades differ (nbgrader, {way} {n}): {sorted(diff.items())[:5]}"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    nbgrader_s, grader_s, scheduler_s = (sum(runs[w]) / len(runs[w])
+                                         for w in ("nbgrader", "grader", "scheduler"))
     result = {"notebooks": n_students, "jobs": jobs, "nbgrader_seconds": round(nbgrader_s, 1),
               "grader_seconds": round(grader_s, 1),
+              "runs": {w: [round(t, 1) for t in ts] for w, ts in runs.items()},
               "notebooks_per_min": round(60 * n_students / grader_s, 1),
               "nbgrader_notebooks_per_min": round(60 * n_students / nbgrader_s, 1),
               "speedup_vs_nbgrader": round(nbgrader_s / grader_s, 2),
@@ -183,10 +211,12 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
               "dask_overhead": round(scheduler_s / grader_s, 2), "identical": True,
               "burners": burners, "load": round(load, 1)}
     if verbose:
-        print(f"grading {n_students} notebooks ({burners} CPU burners, load {load:.1f}): "
-              f"nbgrader serial {nbgrader_s:.1f} s, python -m grader --jobs {jobs} "
+        each = "; ".join(f"{w} {', '.join(f'{t:.1f}' for t in ts)}"
+                         for w, ts in result["runs"].items())
+        print(f"grading {n_students} notebooks ({burners} CPU burners, load {load:.1f}), mean of "
+              f"two runs each: nbgrader serial {nbgrader_s:.1f} s, python -m grader --jobs {jobs} "
               f"{grader_s:.1f} s, --scheduler (a separately started cluster of {jobs} workers) "
-              f"{scheduler_s:.1f} s; grades identical")
+              f"{scheduler_s:.1f} s; grades identical (runs, seconds: {each})")
         print(f"BENCH_GRADING notebooks_per_min={result['notebooks_per_min']} "
               f"speedup_vs_nbgrader={result['speedup_vs_nbgrader']} "
               f"dask_overhead={result['dask_overhead']} burners={burners} "
