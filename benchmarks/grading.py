@@ -2,13 +2,14 @@
 
 The same synthetic class (``grader.synthetic``: a three-exercise assignment with a
 demonstration cell that computes for about a second; correct, buggy and broken submissions)
-is graded three ways in one run, each twice in mirrored order: by serial nbgrader, by ``python -m
-grader autograde --jobs N`` (its own Dask LocalCluster) and with ``--scheduler`` on a separately
-started local Dask cluster (``dask scheduler`` and N ``dask worker`` processes); the grades must
-be identical. The whole comparison runs on the machine as it is, then while two CPU-burning
-processes started here run. Prints one line for each, ``BENCH_GRADING
-notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader time / our time> dask_overhead=<--scheduler
-time / --jobs time> burners=<0 or 2> load=<1-minute load average at the start>``.
+is graded four ways in one run, each twice in mirrored order: by serial nbgrader, by ``python -m
+grader autograde`` as users run it (its own Dask LocalCluster, default ``--jobs``), with ``--jobs
+2``, and with ``--scheduler`` on a separately started local Dask cluster (``dask scheduler`` and
+two ``dask worker`` processes); the grades must be identical. The whole comparison runs on the
+machine as it is, then while two CPU-burning processes started here run. Prints one line for
+each, ``BENCH_GRADING notebooks_per_min=<ours> speedup_vs_nbgrader=<nbgrader time / our time>
+dask_overhead=<--scheduler time / --jobs 2 time> burners=<0 or 2> load=<1-minute load average
+at the start>``.
 
 Run alone: ``.venv/bin/python benchmarks/grading.py [--students 40] [--jobs 2]``.
 """
@@ -31,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+OVERHEAD_JOBS = 2   # dask_overhead: --scheduler with this many workers against --jobs this many
 MIX = ["correct", "wrong", "correct", "exception", "untouched", "correct", "syntax_error", "wrong"]
 
 
@@ -132,7 +134,7 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
     n_students : int
         Size of the class (>= 40 for the reported figure).
     jobs : int or None
-        Our grader's parallel notebooks (default: ``os.cpu_count()``).
+        Our grader's parallel notebooks (default: its own default, ``--jobs`` not given).
     work_seconds : float
         Approximate compute time of the demonstration cell in each notebook.
     burners : int
@@ -142,18 +144,19 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
     -------
     dict
         ``notebooks``, ``nbgrader_seconds``, ``grader_seconds``, ``scheduler_seconds`` (through
-        ``--scheduler`` to a separately started cluster of ``jobs`` workers), each the mean of
-        two runs, ``runs`` (every run's seconds by way), ``notebooks_per_min`` (ours),
+        ``--scheduler`` to a separately started cluster of :data:`OVERHEAD_JOBS` workers),
+        ``grader_jobs_seconds`` (``--jobs`` :data:`OVERHEAD_JOBS`), each the mean of two runs,
+        ``runs`` (every run's seconds by way), ``notebooks_per_min`` (ours),
         ``nbgrader_notebooks_per_min``, ``speedup_vs_nbgrader``, ``dask_overhead``
-        (scheduler_seconds / grader_seconds), ``identical`` (True; an ``AssertionError`` is
-        raised otherwise).
+        (scheduler_seconds / grader_jobs_seconds), ``identical`` (True; an ``AssertionError``
+        is raised otherwise).
     """
     from grader import synthetic
 
-    jobs = jobs or os.cpu_count() or 1
     load = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
-    runs: dict[str, list[float]] = {"nbgrader": [], "grader": [], "scheduler": []}
+    runs: dict[str, list[float]] = {"nbgrader": [], "grader": [], "grader_jobs": [],
+                                    "scheduler": []}
     try:
         root = tmp / "course"
         a = synthetic.FIXTURE
@@ -179,18 +182,23 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
 
         def grader_run(n):
             work = tmp / f"grader-work-{n}"
-            runs["grader"].append(_grade(root, work, a, "--jobs", str(jobs)))
+            runs["grader"].append(_grade(root, work, a, *(["--jobs", str(jobs)] if jobs else [])))
+            return _our_grades(work)
+
+        def grader_jobs_run(n):
+            work = tmp / f"grader-jobs-work-{n}"
+            runs["grader_jobs"].append(_grade(root, work, a, "--jobs", str(OVERHEAD_JOBS)))
             return _our_grades(work)
 
         def scheduler_run(n):
             work = tmp / f"scheduler-work-{n}"
-            with dask_cluster(jobs) as address:
+            with dask_cluster(OVERHEAD_JOBS) as address:
                 runs["scheduler"].append(_grade(root, work, a, "--scheduler", address))
             return _our_grades(work)
 
+        ways = [nbgrader_run, grader_run, grader_jobs_run, scheduler_run]
         grades = {}
-        for n, run in enumerate([nbgrader_run, grader_run, scheduler_run,
-                                 scheduler_run, grader_run, nbgrader_run]):
+        for n, run in enumerate(ways + ways[::-1]):
             grades[(run.__name__, n)] = run(n)
         theirs = grades[("nbgrader_run", 0)]
         for (way, n), ours in grades.items():
@@ -199,24 +207,26 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
             assert not diff, f"grades differ (nbgrader, {way} {n}): {sorted(diff.items())[:5]}"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    nbgrader_s, grader_s, scheduler_s = (sum(runs[w]) / len(runs[w])
-                                         for w in ("nbgrader", "grader", "scheduler"))
+    nbgrader_s, grader_s, jobs_s, scheduler_s = (
+        sum(runs[w]) / len(runs[w]) for w in ("nbgrader", "grader", "grader_jobs", "scheduler"))
     result = {"notebooks": n_students, "jobs": jobs, "nbgrader_seconds": round(nbgrader_s, 1),
-              "grader_seconds": round(grader_s, 1),
+              "grader_seconds": round(grader_s, 1), "grader_jobs_seconds": round(jobs_s, 1),
               "runs": {w: [round(t, 1) for t in ts] for w, ts in runs.items()},
               "notebooks_per_min": round(60 * n_students / grader_s, 1),
               "nbgrader_notebooks_per_min": round(60 * n_students / nbgrader_s, 1),
               "speedup_vs_nbgrader": round(nbgrader_s / grader_s, 2),
               "scheduler_seconds": round(scheduler_s, 1),
-              "dask_overhead": round(scheduler_s / grader_s, 2), "identical": True,
+              "dask_overhead": round(scheduler_s / jobs_s, 2), "identical": True,
               "burners": burners, "load": round(load, 1)}
     if verbose:
         each = "; ".join(f"{w} {', '.join(f'{t:.1f}' for t in ts)}"
                          for w, ts in result["runs"].items())
+        ours = f"--jobs {jobs}" if jobs else "(default --jobs)"
         print(f"grading {n_students} notebooks ({burners} CPU burners, load {load:.1f}), mean of "
-              f"two runs each: nbgrader serial {nbgrader_s:.1f} s, python -m grader --jobs {jobs} "
-              f"{grader_s:.1f} s, --scheduler (a separately started cluster of {jobs} workers) "
-              f"{scheduler_s:.1f} s; grades identical (runs, seconds: {each})")
+              f"two runs each: nbgrader serial {nbgrader_s:.1f} s, python -m grader {ours} "
+              f"{grader_s:.1f} s, --jobs {OVERHEAD_JOBS} {jobs_s:.1f} s, --scheduler (a "
+              f"separately started cluster of {OVERHEAD_JOBS} workers) {scheduler_s:.1f} s; "
+              f"grades identical (runs, seconds: {each})")
         print(f"BENCH_GRADING notebooks_per_min={result['notebooks_per_min']} "
               f"speedup_vs_nbgrader={result['speedup_vs_nbgrader']} "
               f"dask_overhead={result['dask_overhead']} burners={burners} "

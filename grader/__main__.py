@@ -371,7 +371,7 @@ def _add_commands(sub, common) -> None:
                                        "it, or a Canvas bulk download (zip or folder)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="notebooks at a time: worker processes of the local Dask cluster "
-                        "(default: CPU count)")
+                        "(default: one more than the CPUs, as memory allows)")
     p.add_argument("--scheduler", metavar="tcp://HOST:8786",
                    help=f"grade on the Dask cluster of this scheduler instead of a local one "
                         f"(default: ${SCHEDULER_VARIABLE}; README, 'Grading on a cluster')")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import logging
-import os
 import secrets
 import unittest.mock
 import warnings
@@ -213,7 +212,8 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
     ``submissions_path`` (folder tree, zip, or Canvas download). Returns the records of this run,
     valid and invalid, in discovery order. ``roster`` (``students.read_roster``) names the
     students in the gradebook; ``<work>/nbgrader_config.py`` is (re)written for nbgrader's tools.
-    Notebooks run on a Dask LocalCluster of ``jobs`` workers (default: CPU count), or on the
+    Notebooks run on a Dask LocalCluster of ``jobs`` workers (default:
+    ``cluster.default_jobs``, one more than the CPUs), or on the
     cluster of the scheduler at ``scheduler`` (``grader.cluster``)."""
     assignments = config.resolve_assignments(spec, source_dir)
     known = config.list_assignments(source_dir)
@@ -299,7 +299,8 @@ def _run(pending, results, work, prepare, limits, progress, *, gb, jobs, schedul
         records.write_result(work, results[n])
         bar.update(1)
 
-    with cluster.connect(jobs or os.cpu_count() or 1, scheduler, limits.memory_mb) as client:
+    jobs = jobs or cluster.default_jobs(limits.memory_mb)
+    with cluster.connect(jobs, scheduler, limits.memory_mb) as client:
         cluster.run(client, pending, job_of, done, on_problem,
                     limits.notebook_timeout * limits.wall_factor, limits.memory_mb)
     bar.close()

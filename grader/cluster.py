@@ -46,6 +46,17 @@ SETTINGS = {"distributed.scheduler.allowed-failures": 1,
             "distributed.admin.system-monitor.interval": "5s"}
 
 
+def default_jobs(memory_mb: int) -> int:
+    """Notebooks at a time on this machine when ``--jobs`` is not given: one more than its CPUs,
+    at most as many as its memory holds at ``memory_mb`` each. A kernel waits for its worker at
+    start-up and in every hidden check, and a third notebook on two cores filled those waits:
+    a 40-student class took a median 22.1 s against 24.8 s with two, and 40.1 s against 46.6 s
+    beside two CPU-burning processes (three runs each, README "Speed")."""
+    cpus = os.cpu_count() or 1
+    fit = psutil.virtual_memory().total // (memory_mb << 20) if memory_mb else cpus + 1
+    return max(1, min(cpus + 1, fit))
+
+
 def settings_env() -> dict:
     """:data:`SETTINGS` as the environment variables of ``dask scheduler`` and ``dask worker``."""
     return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)

@@ -1,6 +1,7 @@
 """The Dask engine (grader/cluster.py): a worker that dies, stops or wedges costs only the
 submission it holds, infrastructure failures are retried once, and nothing outlives the run."""
 import socket
+import types
 
 import cluster_tasks
 import psutil
@@ -107,3 +108,18 @@ def test_an_unreachable_scheduler_is_a_one_line_error(tmp_path, capsys, monkeypa
     err = capsys.readouterr().err.strip()
     assert rc == 1 and len(err.splitlines()) == 1, err
     assert address in err and "check that dask scheduler runs there" in err
+
+
+@pytest.mark.parametrize("cpus, total_gb, memory_mb, expected", [
+    (2, 24, 2048, 3),     # one notebook more than the cores
+    (8, 24, 2048, 9),
+    (8, 6, 2048, 3),      # as many as the memory holds
+    (2, 1, 2048, 1),      # at least one
+    (2, 24, 0, 3),        # no memory limit: the CPUs decide
+])
+def test_the_default_jobs_are_one_more_than_the_cpus_as_memory_allows(monkeypatch, cpus, total_gb,
+                                                                        memory_mb, expected):
+    monkeypatch.setattr(cluster.os, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(cluster.psutil, "virtual_memory",
+                        lambda: types.SimpleNamespace(total=total_gb << 30))
+    assert cluster.default_jobs(memory_mb) == expected
