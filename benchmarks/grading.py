@@ -16,6 +16,7 @@ Run alone: ``.venv/bin/python benchmarks/grading.py [--students 40] [--jobs 2]``
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import os
 import shutil
@@ -124,8 +125,8 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
                       verbose: bool = True, burners: int = 0) -> dict:
     """Grade one synthetic class with serial nbgrader and with our grader; compare.
 
-    Each way runs twice, in mirrored order (nbgrader, ``--jobs``, ``--scheduler``, then the
-    same backwards), and its time is the mean of its two runs: on a shared machine whose speed
+    Each way runs twice, in mirrored order (nbgrader, ours, ``--jobs 2``, ``--scheduler``, then
+    the same backwards), and its time is the mean of its two runs: on a shared machine whose speed
     drifts during the minutes a benchmark takes, a drift that is steady over the run then
     weighs on every way alike instead of on whichever ran last.
 
@@ -155,8 +156,7 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
 
     load = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="bench-grading-"))
-    runs: dict[str, list[float]] = {"nbgrader": [], "grader": [], "grader_jobs": [],
-                                    "scheduler": []}
+    runs: dict[str, list[float]] = collections.defaultdict(list)   # seconds by way, run order
     try:
         root = tmp / "course"
         a = synthetic.FIXTURE
@@ -180,30 +180,26 @@ def grading_benchmark(n_students: int = 40, jobs: int | None = None, work_second
             assert len(theirs) == 3 * n_students, f"nbgrader graded {len(theirs) // 3}/{n_students}"
             return theirs
 
-        def grader_run(n):
-            work = tmp / f"grader-work-{n}"
-            runs["grader"].append(_grade(root, work, a, *(["--jobs", str(jobs)] if jobs else [])))
-            return _our_grades(work)
-
-        def grader_jobs_run(n):
-            work = tmp / f"grader-jobs-work-{n}"
-            runs["grader_jobs"].append(_grade(root, work, a, "--jobs", str(OVERHEAD_JOBS)))
+        def ours(way, n, *options):
+            work = tmp / f"{way}-work-{n}"
+            runs[way].append(_grade(root, work, a, *options))
             return _our_grades(work)
 
         def scheduler_run(n):
-            work = tmp / f"scheduler-work-{n}"
             with dask_cluster(OVERHEAD_JOBS) as address:
-                runs["scheduler"].append(_grade(root, work, a, "--scheduler", address))
-            return _our_grades(work)
+                return ours("scheduler", n, "--scheduler", address)
 
-        ways = [nbgrader_run, grader_run, grader_jobs_run, scheduler_run]
+        ways = {"nbgrader": nbgrader_run,
+                "grader": lambda n: ours("grader", n, *(["--jobs", str(jobs)] if jobs else [])),
+                "grader_jobs": lambda n: ours("grader_jobs", n, "--jobs", str(OVERHEAD_JOBS)),
+                "scheduler": scheduler_run}
         grades = {}
-        for n, run in enumerate(ways + ways[::-1]):
-            grades[(run.__name__, n)] = run(n)
-        theirs = grades[("nbgrader_run", 0)]
-        for (way, n), ours in grades.items():
-            diff = {k: (theirs.get(k), ours.get(k))
-                    for k in set(theirs) | set(ours) if theirs.get(k) != ours.get(k)}
+        for n, way in enumerate([*ways, *reversed(ways)]):
+            grades[(way, n)] = ways[way](n)
+        theirs = grades[("nbgrader", 0)]
+        for (way, n), graded in grades.items():
+            diff = {k: (theirs.get(k), graded.get(k))
+                    for k in set(theirs) | set(graded) if theirs.get(k) != graded.get(k)}
             assert not diff, f"grades differ (nbgrader, {way} {n}): {sorted(diff.items())[:5]}"
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -276,7 +276,8 @@ def autograde(spec: str, submissions_path: Path, work: Path, *, jobs: int | None
 def _run(pending, results, work, prepare, limits, progress, *, gb, jobs, scheduler) -> None:
     """Execute the pending submissions on the cluster (``grader.cluster``). Each is sanitized
     (``prepare``) and submitted while the workers already run earlier ones, and recorded as soon
-    as it completes; a worker that dies, stops or wedges costs only the submission it holds."""
+    as it completes into the records and the run's gradebook ``gb``; a worker that dies, stops
+    or wedges costs only the submission it holds."""
     if not pending:
         return
     bar = tqdm(total=len(pending), unit="nb", desc="grading", disable=not progress, smoothing=0.1)
@@ -299,7 +300,6 @@ def _run(pending, results, work, prepare, limits, progress, *, gb, jobs, schedul
         records.write_result(work, results[n])
         bar.update(1)
 
-    jobs = jobs or cluster.default_jobs(limits.memory_mb)
     with cluster.connect(jobs, scheduler, limits.memory_mb) as client:
         cluster.run(client, pending, job_of, done, on_problem,
                     limits.notebook_timeout * limits.wall_factor, limits.memory_mb)

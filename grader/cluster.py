@@ -68,16 +68,17 @@ class ClusterError(Exception):
 
 
 @contextlib.contextmanager
-def connect(jobs: int, scheduler: str | None, memory_mb: int):
+def connect(jobs: int | None, scheduler: str | None, memory_mb: int):
     """A Client of the scheduler at ``scheduler``, else of a new LocalCluster of ``jobs``
-    single-threaded worker processes (closed at the end)."""
+    (default: :func:`default_jobs`) single-threaded worker processes (closed at the end)."""
     if scheduler:
         client = _remote(scheduler, memory_mb)
         with client:
             yield client
         return
     with dask.config.set(SETTINGS):
-        cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+        cluster = LocalCluster(n_workers=jobs or default_jobs(memory_mb), threads_per_worker=1,
+                               processes=True,
                                resources={RESOURCE: memory_mb}, memory_limit=0,
                                dashboard_address=None, silence_logs=logging.CRITICAL)
     with cluster, Client(cluster) as client:
